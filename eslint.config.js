@@ -3,7 +3,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdktf.out/', '.lakehouse/', '.venvs/', 'dbt_project/', 'dags/', '.bench/', 'coverage/'] },
+  {
+    ignores: ['node_modules/', 'cdktf.out/', '.lakehouse/', '.venvs/', 'dbt_project/', 'dags/', '.bench/', 'coverage/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -16,7 +18,14 @@ export default tseslint.config(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
-  { files: ['**/*.mjs', '**/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
+    },
+  },
   {
     // Tests may poke at loosely typed JSON they read back from real tools.
     files: ['test/**/*.ts'],

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { loadContract } from '../../contracts/load.ts';
+import { convertFile } from '../../jobs/convert.ts';
+import { parsePositiveInt, printSummary, progressReporter } from '../output.ts';
+
+export function register(program: Command): void {
+  program
+    .command('convert')
+    .description('Validate and transform a file against a data contract into Iceberg-ready Parquet files')
+    .argument('<input>', 'input file (json, ndjson, csv, parquet)')
+    .requiredOption('--contract <name|path>', 'built-in contract (events, users, orders) or a contract file')
+    .requiredOption('--out <dir>', 'output directory for part-*.parquet and quarantine.ndjson')
+    .option('--format <format>', 'input format: json, ndjson, csv, parquet (default: from extension or content)')
+    .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
+    .option('--batch-size <n>', 'records per batch (the de-duplication scope)', parsePositiveInt('--batch-size'))
+    .option('--row-group-size <n>', 'rows per Parquet row group', parsePositiveInt('--row-group-size'))
+    .option('--target-file-mb <n>', 'roll over to a new file at this size', parsePositiveInt('--target-file-mb'))
+    .addHelpText(
+      'after',
+      '\nPrints one JSON object: {"received","accepted","quarantined","files":[{"path","records","bytes"}]}.',
+    )
+    .action(async (input: string, opts: Record<string, string | number | undefined>) => {
+      const contract = await loadContract(String(opts.contract));
+      const progress = progressReporter('convert');
+      const summary = await convertFile(input, contract, String(opts.out), {
+        format: opts.format as string | undefined,
+        delimiter: opts.delimiter as string | undefined,
+        batchSize: opts.batchSize as number | undefined,
+        rowGroupSize: opts.rowGroupSize as number | undefined,
+        targetFileBytes: opts.targetFileMb === undefined ? undefined : Number(opts.targetFileMb) * 1024 * 1024,
+        onProgress: (p) => progress(p),
+      });
+      printSummary({
+        received: summary.received,
+        accepted: summary.accepted,
+        quarantined: summary.quarantined,
+        files: summary.files,
+        quarantine: summary.quarantine,
+        format: summary.format,
+      });
+    });
+}

@@ -1,0 +1,93 @@
+// NDJSON: split large byte chunks on newline bytes (no per-byte decoding), check UTF-8 natively, JSON.parse each
+// line. A broken line is reported with its line number and byte offset, and parsing goes on.
+import { isUtf8 } from 'node:buffer';
+import type { ParseOptions, ParsedItem } from './types.ts';
+
+const NEWLINE = 0x0a;
+
+export async function* parseNdjson(
+  input: AsyncIterable<Uint8Array>,
+  options: ParseOptions,
+): AsyncIterable<ParsedItem[]> {
+  const maxRecordBytes = options.maxRecordBytes ?? 16 * 1024 * 1024;
+  let carry: Buffer = Buffer.alloc(0);
+  let carryOversized = false; // the current line already exceeded the limit: skip to its end
+  let line = 1;
+  let offset = 0; // byte offset of carry[0]
+  for await (const chunk of input) {
+    const data = carry.length
+      ? Buffer.concat([carry, chunk])
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const items: ParsedItem[] = [];
+    const wholeChunkIsUtf8 = isUtf8(data);
+    let start = 0;
+    for (let nl = data.indexOf(NEWLINE, start); nl !== -1; nl = data.indexOf(NEWLINE, start)) {
+      if (carryOversized) {
+        carryOversized = false;
+      } else {
+        const item = parseLine(data, start, nl, line, offset + start, wholeChunkIsUtf8, maxRecordBytes);
+        if (item) items.push(item);
+      }
+      line++;
+      start = nl + 1;
+    }
+    offset += start;
+    carry = data.subarray(start);
+    if (carry.length > maxRecordBytes && !carryOversized) {
+      items.push(tooLarge(carry, line, offset, maxRecordBytes));
+      carryOversized = true;
+    }
+    if (carryOversized) {
+      offset += carry.length;
+      carry = Buffer.alloc(0);
+    } else {
+      carry = Buffer.from(carry); // detach from the big chunk so it can be collected
+    }
+    if (items.length) yield items;
+  }
+  if (carry.length && !carryOversized) {
+    const item = parseLine(carry, 0, carry.length, line, offset, isUtf8(carry), maxRecordBytes);
+    if (item) yield [item];
+  }
+}
+
+function parseLine(
+  data: Buffer,
+  start: number,
+  end: number,
+  line: number,
+  offset: number,
+  knownUtf8: boolean,
+  maxRecordBytes: number,
+): ParsedItem | undefined {
+  if (end > start && data[end - 1] === 0x0d) end--; // CRLF
+  if (end - start > maxRecordBytes) return tooLarge(data.subarray(start, end), line, offset, maxRecordBytes);
+  if (!knownUtf8 && !isUtf8(data.subarray(start, end))) {
+    return {
+      kind: 'unparseable',
+      rule: 'encoding',
+      message: 'line is not valid UTF-8',
+      raw: data.toString('latin1', start, end),
+      line,
+      offset,
+    };
+  }
+  const text = data.toString('utf8', start, end);
+  if (text.trim() === '') return undefined; // blank lines separate nothing and carry no record
+  try {
+    return { kind: 'record', value: JSON.parse(text) as unknown, raw: text, line, offset };
+  } catch (error) {
+    return { kind: 'unparseable', rule: 'json', message: (error as Error).message, raw: text, line, offset };
+  }
+}
+
+function tooLarge(bytes: Buffer, line: number, offset: number, max: number): ParsedItem {
+  return {
+    kind: 'unparseable',
+    rule: 'too_large',
+    message: `record is larger than ${max} bytes`,
+    raw: bytes.toString('utf8', 0, Math.min(bytes.length, 1024)),
+    line,
+    offset,
+  };
+}

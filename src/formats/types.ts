@@ -1,0 +1,39 @@
+// What every input format yields: records (as JSON-like objects) or unparseable items, in chunks, each with its
+// position in the source so that a quarantined item can be found again.
+
+export type InputFormat = 'json' | 'ndjson' | 'csv' | 'parquet';
+export const SUPPORTED_FORMATS: readonly InputFormat[] = ['json', 'ndjson', 'csv', 'parquet'];
+
+export interface ParsedRecord {
+  readonly kind: 'record';
+  readonly value: unknown;
+  /** The record as received (a line, a CSV row, or the JSON re-serialised for array elements and Parquet rows). */
+  readonly raw: string;
+  /** 1-based line (NDJSON/CSV/JSON) or row number (Parquet) where the record starts. */
+  readonly line: number;
+  /** Byte offset of the record's start where the format knows it. */
+  readonly offset?: number;
+}
+
+export interface Unparseable {
+  readonly kind: 'unparseable';
+  /** `json` (broken JSON), `csv` (quoting, column count), `encoding` (bad UTF-8), `too_large`, `parquet`. */
+  readonly rule: string;
+  readonly message: string;
+  readonly raw: string;
+  readonly line: number;
+  readonly offset?: number;
+}
+
+export type ParsedItem = ParsedRecord | Unparseable;
+
+export interface ParseOptions {
+  /** CSV delimiter (default `,`). */
+  readonly delimiter?: string;
+  /** Bytes read per chunk (default 1 MiB). */
+  readonly chunkBytes?: number;
+  /** A single line/record larger than this is quarantined as `too_large` instead of buffered (default 16 MiB). */
+  readonly maxRecordBytes?: number;
+}
+
+export type Parser = (input: AsyncIterable<Uint8Array>, options: ParseOptions) => AsyncIterable<ParsedItem[]>;

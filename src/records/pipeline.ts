@@ -1,0 +1,201 @@
+// The record path shared by the CLI, the Lambdas and the local pipeline:
+//   parsed items → (CSV coercion) → normalising transforms → validation → normalisation → derivations → dedupe
+//   → columnar batches + quarantine entries.
+// Accounting: every item received ends in exactly one of the two outputs, so `received = accepted + quarantined`.
+import type { Contract, Field } from '../contracts/model.ts';
+import { openFile, type ParsedItem, type ParseOptions } from '../formats/index.ts';
+import { BatchBuilder, type RecordBatch } from './batch.ts';
+import {
+  compileDerivations,
+  compilePreValidation,
+  compilePrimaryKey,
+  dedupeKeep,
+  type EnrichHook,
+  type RecordObject,
+} from './transform.ts';
+import { compileValidator, type Violation } from './validate.ts';
+import { coerceText, normalise, type Normalised } from './values.ts';
+
+export type QuarantineReason = 'parse' | 'validation' | 'duplicate';
+
+export interface QuarantineEntry {
+  /** Where the record came from: a file path, `api:<jobId>`, `kinesis:<shard>`, … */
+  readonly source: string;
+  readonly line: number;
+  readonly offset?: number;
+  readonly reason: QuarantineReason;
+  readonly violations: readonly Violation[];
+  /** The record as received. */
+  readonly raw: string;
+}
+
+export interface ProcessedChunk {
+  readonly batch: RecordBatch;
+  readonly quarantined: readonly QuarantineEntry[];
+  /** Items received in this chunk: batch.length + quarantined.length. */
+  readonly received: number;
+}
+
+export interface ProcessOptions extends ParseOptions {
+  /** Input format override (json, ndjson, csv, parquet). */
+  readonly format?: string;
+  /** Records per chunk, and the scope of primary-key de-duplication (default 65,536). */
+  readonly batchSize?: number;
+  readonly enrich?: EnrichHook;
+  /** Source label for quarantine entries (default: the input path). */
+  readonly source?: string;
+  /** Values are CSV text to coerce per contract (set automatically for CSV files). */
+  readonly textValues?: boolean;
+}
+
+interface Pending {
+  row: Normalised[];
+  item: ParsedItem;
+}
+
+/** A compiled record processor for one contract: reusable across inputs, batches and Lambda invocations. */
+export class RecordProcessor {
+  readonly contract: Contract;
+  private readonly validate: (record: unknown) => Violation[];
+  private readonly prepare: (record: RecordObject) => RecordObject;
+  private readonly derive: (row: Normalised[]) => void;
+  private readonly keyOf: (row: readonly Normalised[]) => string;
+  private readonly keep: 'first' | 'last' | undefined;
+  private readonly inputFields: readonly Field[];
+  private readonly fieldsByName: ReadonlyMap<string, Field>;
+
+  constructor(contract: Contract, enrich?: EnrichHook) {
+    this.contract = contract;
+    this.validate = compileValidator(contract);
+    this.prepare = compilePreValidation(contract, enrich);
+    this.derive = compileDerivations(contract);
+    this.keyOf = compilePrimaryKey(contract);
+    this.keep = dedupeKeep(contract);
+    this.inputFields = contract.inputFields;
+    this.fieldsByName = new Map(contract.inputFields.map((f) => [f.name, f]));
+  }
+
+  /** Processes items into one chunk; the caller decides chunk sizes. */
+  processChunk(items: readonly ParsedItem[], source: string, textValues: boolean): ProcessedChunk {
+    const quarantined: QuarantineEntry[] = [];
+    const pending: (Pending | undefined)[] = [];
+    const seen = new Map<string, number>();
+    const quarantine = (item: ParsedItem, reason: QuarantineReason, violations: readonly Violation[]): void => {
+      quarantined.push({
+        source,
+        line: item.line,
+        ...(item.offset !== undefined ? { offset: item.offset } : {}),
+        reason,
+        violations,
+        raw: item.raw,
+      });
+    };
+    for (const item of items) {
+      if (item.kind === 'unparseable') {
+        quarantine(item, 'parse', [
+          { path: '/', rule: item.rule, expected: 'a well-formed record', actual: item.message },
+        ]);
+        continue;
+      }
+      const row = this.toRow(item.value, textValues);
+      if (!Array.isArray(row)) {
+        quarantine(item, 'validation', row.violations);
+        continue;
+      }
+      if (this.keep) {
+        const key = this.keyOf(row);
+        const earlier = seen.get(key);
+        if (earlier !== undefined) {
+          const duplicate: Violation = {
+            path: `/${this.contract.primaryKey.join(',')}`,
+            rule: 'duplicate',
+            expected: `a unique primary key within the batch (keeping the ${this.keep})`,
+            actual: key.split('\u0001').join(','),
+          };
+          if (this.keep === 'first') {
+            quarantine(item, 'duplicate', [duplicate]);
+            continue;
+          }
+          quarantine((pending[earlier] as Pending).item, 'duplicate', [duplicate]);
+          pending[earlier] = undefined;
+        }
+        seen.set(key, pending.length);
+      }
+      pending.push({ row, item });
+    }
+    const builder = new BatchBuilder(this.contract);
+    for (const entry of pending) if (entry) builder.append(entry.row);
+    return { batch: builder.flush(), quarantined, received: items.length };
+  }
+
+  /** A validated, normalised row aligned with `contract.fields`, or the record's violations. */
+  toRow(value: unknown, textValues: boolean): Normalised[] | { violations: Violation[] } {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return { violations: [{ path: '/', rule: 'type', expected: 'object', actual: value }] };
+    }
+    let record = value as RecordObject;
+    if (textValues) record = this.coerce(record);
+    record = this.prepare(record);
+    const violations = this.validate(record);
+    if (violations.length) return { violations };
+    const row: Normalised[] = new Array<Normalised>(this.contract.fields.length).fill(null);
+    for (let i = 0; i < this.inputFields.length; i++) {
+      const field = this.inputFields[i] as Field;
+      row[i] = normalise(field.type, record[field.name]);
+    }
+    this.derive(row);
+    return row;
+  }
+
+  private coerce(record: RecordObject): RecordObject {
+    const out: RecordObject = {};
+    for (const [name, value] of Object.entries(record)) {
+      const field = this.fieldsByName.get(name);
+      if (field && typeof value === 'string') {
+        const coerced = coerceText(field, value);
+        if (coerced !== null || field.nullable) out[name] = coerced; // empty optional cell → absent
+      } else {
+        out[name] = value;
+      }
+    }
+    return out;
+  }
+}
+
+/** Streams parsed items through a processor in chunks of `batchSize` records. */
+export async function* processItems(
+  items: AsyncIterable<readonly ParsedItem[]>,
+  processor: RecordProcessor,
+  options: { source: string; batchSize?: number; textValues?: boolean },
+): AsyncIterable<ProcessedChunk> {
+  const batchSize = options.batchSize ?? 65_536;
+  let buffer: ParsedItem[] = [];
+  for await (const parsed of items) {
+    for (const item of parsed) {
+      buffer.push(item);
+      if (buffer.length >= batchSize) {
+        yield processor.processChunk(buffer, options.source, options.textValues ?? false);
+        buffer = [];
+      }
+    }
+  }
+  if (buffer.length) yield processor.processChunk(buffer, options.source, options.textValues ?? false);
+}
+
+/** Opens a file (any supported format) and streams it through the record path. */
+export async function processInput(
+  path: string,
+  contract: Contract,
+  options: ProcessOptions = {},
+): Promise<{ format: string; chunks: AsyncIterable<ProcessedChunk> }> {
+  const opened = await openFile(path, options);
+  const processor = new RecordProcessor(contract, options.enrich);
+  return {
+    format: opened.format,
+    chunks: processItems(opened.items, processor, {
+      source: options.source ?? path,
+      batchSize: options.batchSize,
+      textValues: options.textValues ?? opened.format === 'csv',
+    }),
+  };
+}

@@ -1,0 +1,82 @@
+// Validation against a contract: every violation of a record, each with its field path, rule, expectation and
+// the actual value — not just the first one. The checks are ajv's, compiled from the contract document.
+import type { ErrorObject } from 'ajv';
+import type { Contract } from '../contracts/model.ts';
+import { schemaValidatorFor } from '../contracts/vocabulary.ts';
+
+export interface Violation {
+  /** JSON Pointer to the offending value, e.g. `/properties/ab` or `/line_items/0/sku`. */
+  readonly path: string;
+  /** The rule broken: required, type, enum, pattern, minimum, maximum, maxLength, format, decimal, … */
+  readonly rule: string;
+  readonly expected: string;
+  readonly actual: unknown;
+}
+
+export type RecordValidator = (record: unknown) => Violation[];
+
+export function compileValidator(contract: Contract): RecordValidator {
+  const validate = schemaValidatorFor(contract.document);
+  return (record) => (validate(record) ? [] : (validate.errors ?? []).map(toViolation));
+}
+
+const MISSING = '(missing)';
+
+function toViolation(error: ErrorObject): Violation {
+  const params = error.params as Record<string, unknown>;
+  const at = error.instancePath === '' ? '' : error.instancePath;
+  switch (error.keyword) {
+    case 'required':
+      return {
+        path: `${at}/${String(params.missingProperty)}`,
+        rule: 'required',
+        expected: 'present',
+        actual: MISSING,
+      };
+    case 'additionalProperties':
+      return {
+        path: `${at}/${String(params.additionalProperty)}`,
+        rule: 'unknown_field',
+        expected: 'a field declared in the contract',
+        actual: (error.data as Record<string, unknown>)[String(params.additionalProperty)],
+      };
+    case 'type':
+      return { path: at || '/', rule: 'type', expected: String(params.type), actual: error.data };
+    case 'enum':
+      return {
+        path: at,
+        rule: 'enum',
+        expected: `one of ${(params.allowedValues as unknown[]).join(', ')}`,
+        actual: error.data,
+      };
+    case 'pattern':
+      return { path: at, rule: 'pattern', expected: `matches ${String(params.pattern)}`, actual: error.data };
+    case 'format':
+      return { path: at, rule: 'format', expected: String(params.format), actual: error.data };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return {
+        path: at,
+        rule: error.keyword,
+        expected: `${String(params.comparison)} ${String(params.limit)}`,
+        actual: error.data,
+      };
+    case 'minLength':
+    case 'maxLength':
+    case 'minItems':
+    case 'maxItems': {
+      const op = error.keyword.startsWith('min') ? '>=' : '<=';
+      const unit = error.keyword.endsWith('Length') ? 'characters' : 'items';
+      return { path: at, rule: error.keyword, expected: `${op} ${String(params.limit)} ${unit}`, actual: error.data };
+    }
+    case 'x-type': {
+      const xType = String(params.xType);
+      const rule = xType.startsWith('decimal') ? 'decimal' : xType;
+      return { path: at, rule, expected: String(params.expected), actual: error.data };
+    }
+    default:
+      return { path: at || '/', rule: error.keyword, expected: error.message ?? error.keyword, actual: error.data };
+  }
+}
