@@ -39,6 +39,8 @@ export async function convertFile(
   outDir: string,
   options: ConvertOptions = {},
 ): Promise<ConvertSummary> {
+  // Open the input first: a missing file or an unknown format must not leave an empty output directory behind.
+  const { format, chunks } = await processInput(input, contract, options);
   try {
     await mkdir(outDir, { recursive: true });
   } catch (error) {
@@ -53,7 +55,6 @@ export async function convertFile(
   let received = 0;
   let accepted = 0;
 
-  const { format, chunks } = await processInput(input, contract, options);
   log.info({ input, format, contract: contract.name, outDir }, 'converting');
   for await (const chunk of chunks) {
     received += chunk.received;

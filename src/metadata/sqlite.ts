@@ -37,7 +37,7 @@ function loadSqlite(): typeof Sqlite {
   // The very function is put back afterwards, so it is kept unbound and called with `process` as its receiver.
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = process.emitWarning;
-  const filtered = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]): void {
+  const filtered = function (this: unknown, warning: string | Error, ...rest: unknown[]): void {
     const first = rest[0];
     const type = typeof first === 'string' ? first : (first as { type?: string } | undefined)?.type;
     const message = typeof warning === 'string' ? warning : warning.message;
@@ -323,6 +323,6 @@ export class SqliteMetadataStore implements MetadataStore {
 
   close(): Promise<void> {
     if (this.db.isOpen) this.db.close();
-    return;
+    return Promise.resolve();
   }
 }

@@ -63,6 +63,7 @@ export class RecordProcessor {
   private readonly keep: 'first' | 'last' | undefined;
   private readonly inputFields: readonly Field[];
   private readonly fieldsByName: ReadonlyMap<string, Field>;
+  private readonly derivedNames: readonly string[];
 
   constructor(contract: Contract, enrich?: EnrichHook) {
     this.contract = contract;
@@ -73,6 +74,7 @@ export class RecordProcessor {
     this.keep = dedupeKeep(contract);
     this.inputFields = contract.inputFields;
     this.fieldsByName = new Map(contract.inputFields.map((f) => [f.name, f]));
+    this.derivedNames = contract.fields.filter((f) => f.derived).map((f) => f.name);
   }
 
   /** Processes items into one chunk; the caller decides chunk sizes. */
@@ -135,6 +137,13 @@ export class RecordProcessor {
     }
     let record = value as RecordObject;
     if (textValues) record = this.coerce(record);
+    for (const name of this.derivedNames) {
+      // Derived columns are recomputed; a copy arriving with the input (e.g. re-reading our own Parquet) is dropped.
+      if (name in record) {
+        record = { ...record };
+        delete record[name];
+      }
+    }
     record = this.prepare(record);
     const violations = this.validate(record);
     if (violations.length) return { violations };

@@ -1,0 +1,75 @@
+// Starts moto's server (from the `tools` venv) on 127.0.0.1 and a free port for one test file, and stops it.
+// A missing venv is a failure, not a skip: `bash scripts/bootstrap.sh --python` builds it.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Moto {
+  readonly endpoint: string;
+  /** Options for any AWS SDK v3 client: endpoint override, a region, dummy credentials. */
+  readonly clientConfig: {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
+  stop(): Promise<void>;
+}
+
+const MOTO_SERVER = resolve('.venvs/tools/bin/moto_server');
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => done(port));
+    });
+  });
+}
+
+export async function startMoto(): Promise<Moto> {
+  if (!existsSync(MOTO_SERVER)) {
+    throw new Error(`${MOTO_SERVER} is missing: run \`bash scripts/bootstrap.sh --python\` to build the tools venv`);
+  }
+  const port = await freePort();
+  const child: ChildProcess = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${stderr}`);
+    try {
+      const res = await fetch(`${endpoint}/moto-api/`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`moto_server did not answer on ${endpoint} within 30 s: ${stderr}`);
+    }
+    await sleep(100);
+  }
+  return {
+    endpoint,
+    clientConfig: {
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5000).then(() => child.kill('SIGKILL'))]);
+    },
+  };
+}
