@@ -176,7 +176,17 @@ export class Consumer {
   async poll(): Promise<BatchOutcome | undefined> {
     await this.start();
     let entries = await this.reader.read(this.next, this.batchSize);
-    if (entries.length === 0) return undefined;
+    if (entries.length === 0) {
+      const committed = await this.reader.committedOffset();
+      if (this.next > committed) {
+        // Only a log that was deleted and recreated can be shorter than a checkpoint; waiting would hang forever.
+        throw new Error(
+          `checkpoint ${this.checkpointPath} is at offset ${this.next} but the stream ends at ${committed}: ` +
+            'the log was reset; delete the checkpoint to consume it from the start',
+        );
+      }
+      return undefined;
+    }
     const deadline = Date.now() + this.windowMs;
     while (entries.length < this.batchSize && Date.now() < deadline && !this.stopping) {
       await sleep(Math.min(this.pollMs, Math.max(1, deadline - Date.now())));

@@ -20,7 +20,14 @@ interface ReadBack {
   schema: { name: string; field_id: number; nullable: boolean; type: string; children: unknown[] }[];
   created_by: string;
   num_rows: number;
-  columns: { path: string; compression: string; has_min_max: boolean; null_count: number | null; min: unknown; max: unknown }[];
+  columns: {
+    path: string;
+    compression: string;
+    has_min_max: boolean;
+    null_count: number | null;
+    min: unknown;
+    max: unknown;
+  }[];
   rows: Record<string, unknown>[];
   duckdb_rows: Record<string, unknown>[];
 }
@@ -33,13 +40,15 @@ function expected(field: Field, value: Normalised): unknown {
     case 'decimal':
       return formatDecimal(value as bigint, type.scale);
     case 'timestamp':
-      return { micros: String(value) };
+      return { micros: (value as bigint).toString() };
     case 'date':
       return { days: value };
     case 'long':
       return Number(value);
     case 'struct':
-      return Object.fromEntries(type.fields.map((f) => [f.name, expected(f, (value as Record<string, Normalised>)[f.name] ?? null)]));
+      return Object.fromEntries(
+        type.fields.map((f) => [f.name, expected(f, (value as Record<string, Normalised>)[f.name] ?? null)]),
+      );
     case 'list':
       return (value as Normalised[]).map((v) => expected(type.element, v));
     default:
@@ -125,7 +134,9 @@ describe.each(['events', 'users', 'orders'] as SampleDataset[])('Parquet written
     }
     const tsField = contract.fields.find((f) => f.type.kind === 'timestamp') as Field;
     const allTs = gotRows.map((r) => BigInt((r[tsField.name] as { micros: string }).micros));
-    const stats = summary.files.flatMap((f) => (read[f.path] as ReadBack).columns.filter((c) => c.path === tsField.name));
+    const stats = summary.files.flatMap((f) =>
+      (read[f.path] as ReadBack).columns.filter((c) => c.path === tsField.name),
+    );
     const minStat = stats.map((c) => BigInt((c.min as { micros: string }).micros)).reduce((a, b) => (a < b ? a : b));
     expect(minStat).toBe(allTs.reduce((a, b) => (a < b ? a : b)));
   });

@@ -26,7 +26,9 @@ interface Ack {
 
 /** Runs one producer until it has acknowledged something, then SIGKILLs it after a random delay. */
 async function runAndKill(trial: number): Promise<Ack[]> {
-  const child = spawn(process.execPath, [CHILD, warehouse, 'events', `t${trial}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CHILD, warehouse, 'events', `t${trial}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -63,7 +65,8 @@ describe('local stream under kill -9', () => {
       maxBatchingWindowMs: 0,
       pollIntervalMs: 2,
       handler: (batch) => {
-        for (const r of batch) consumed.push(`${parseSequenceNumber(r.sequenceNumber)} ${Buffer.from(r.data).toString()}`);
+        for (const r of batch)
+          consumed.push(`${parseSequenceNumber(r.sequenceNumber)} ${Buffer.from(r.data).toString()}`);
         return Promise.resolve({ batchItemFailures: [] });
       },
     });

@@ -6,14 +6,16 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 export interface Moto {
   readonly endpoint: string;
-  /** Options for any AWS SDK v3 client: endpoint override, a region, dummy credentials. */
+  /** Fresh options for one AWS SDK v3 client: endpoint override, a region, dummy credentials, HTTP/1.1. */
   readonly clientConfig: {
     endpoint: string;
     region: string;
     credentials: { accessKeyId: string; secretAccessKey: string };
+    requestHandler: NodeHttpHandler;
   };
   stop(): Promise<void>;
 }
@@ -60,10 +62,15 @@ export async function startMoto(): Promise<Moto> {
   }
   return {
     endpoint,
-    clientConfig: {
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    // A getter: each client gets its own handler, since destroying a client destroys its handler. The handler is
+    // the HTTP/1.1 one because moto does not speak HTTP/2, which the Kinesis client would use by default.
+    get clientConfig() {
+      return {
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+        requestHandler: new NodeHttpHandler(),
+      };
     },
     stop: async () => {
       if (child.exitCode !== null) return;

@@ -45,13 +45,19 @@ describe('lakehouse CLI', () => {
 
   it.each([
     [['convert', 'missing.ndjson', '--contract', 'events', '--out', out], /no such file: missing.ndjson/],
-    [['convert', markdown, '--contract', 'events', '--out', out], /unsupported input format "md".*supported formats are json, ndjson, csv, parquet/],
+    [
+      ['convert', markdown, '--contract', 'events', '--out', out],
+      /unsupported input format "md".*supported formats are json, ndjson, csv, parquet/,
+    ],
     [['convert', markdown, '--contract', 'nope', '--out', out], /unknown contract "nope"/],
   ])('fails with a one-line reason: %j', (args, reason) => {
     const { status, stdout, stderr } = lakehouse(...args);
     expect(status).toBe(1);
     expect(stdout).toBe('');
-    const lines = stderr.trim().split('\n').filter((l) => !l.startsWith('{'));
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('{'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(reason);
     expect(existsSync(out)).toBe(false); // nothing left behind
@@ -59,7 +65,14 @@ describe('lakehouse CLI', () => {
 
   it('rejects a bad contract file with the reason', () => {
     const path = join(dir, 'bad.json');
-    writeFileSync(path, JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { a: { type: 'string' } } }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        type: 'object',
+        properties: { a: { type: 'string' } },
+      }),
+    );
     const { status, stderr } = lakehouse('convert', path, '--contract', path, '--out', dir);
     expect(status).toBe(1);
     expect(stderr).toMatch(/x-lakehouse/);

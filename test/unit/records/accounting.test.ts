@@ -45,13 +45,11 @@ describe('nothing is lost: received = accepted + quarantined', () => {
       fc.constantFrom(...valid),
       fc.string({ unit: 'binary', maxLength: 200 }).map((s) => s.replaceAll('\n', ' ')),
       fc.json({ maxDepth: 3 }),
-      fc
-        .tuple(fc.constantFrom(...valid), fc.nat(), fc.nat(255))
-        .map(([l, at, byte]) => {
-          const b = Buffer.from(l);
-          b[at % b.length] = byte === 0x0a ? 0x20 : byte; // flip one byte anywhere
-          return b.toString('latin1');
-        }),
+      fc.tuple(fc.constantFrom(...valid), fc.nat(), fc.nat(255)).map(([l, at, byte]) => {
+        const b = Buffer.from(l);
+        b[at % b.length] = byte === 0x0a ? 0x20 : byte; // flip one byte anywhere
+        return b.toString('latin1');
+      }),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(line, { maxLength: 40 }), fc.integer({ min: 1, max: 64 }), async (lines, cut) => {

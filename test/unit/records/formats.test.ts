@@ -76,7 +76,11 @@ describe('CSV', () => {
     ].join('\n');
     const out = await collect(parseBytes('csv', bytes(csv)), events, { textValues: true });
     expect(out.quarantined).toEqual([]);
-    expect(out.rows[0]).toMatchObject({ country: 'US', amount: null, properties: { page: '/a,b', referrer: null, ab: 3 } });
+    expect(out.rows[0]).toMatchObject({
+      country: 'US',
+      amount: null,
+      properties: { page: '/a,b', referrer: null, ab: 3 },
+    });
     expect(out.rows[1]).toMatchObject({ session_id: 'multi\nline', amount: 1250n, properties: null });
   });
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -43,7 +43,11 @@ describe('Consumer', () => {
     expect(batches.flat()).toEqual(Array.from({ length: 25 }, (_, i) => `r${i}`));
     expect(outcomes.map((o) => o.nextOffset)).toEqual([10, 20, 25]);
     const checkpoint = JSON.parse(await readFile(consumer.checkpointPath, 'utf8'));
-    expect(checkpoint).toMatchObject({ consumer: 'processor', nextOffset: 25, nextSequenceNumber: '00000000000000000025' });
+    expect(checkpoint).toMatchObject({
+      consumer: 'processor',
+      nextOffset: 25,
+      nextSequenceNumber: '00000000000000000025',
+    });
     expect(consumer.checkpointPath).toBe(join(warehouse, 'stream', 'events', 'checkpoint-processor.json'));
     await consumer.close();
     await stream.close();
@@ -291,7 +295,12 @@ describe('Lambda Kinesis events', () => {
       awsRegion: 'eu-west-1',
       eventSourceARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/lakehouse-events',
       eventID: 'shardId-000000000000:00000000000000000000',
-      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'k0', sequenceNumber: '00000000000000000000', data: 'cjA=' },
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: 'k0',
+        sequenceNumber: '00000000000000000000',
+        data: 'cjA=',
+      },
     });
     // Seconds, like Lambda's.
     expect(Math.abs((record?.kinesis.approximateArrivalTimestamp ?? 0) - Date.now() / 1000)).toBeLessThan(60);
@@ -311,5 +320,20 @@ describe('Lambda Kinesis events', () => {
     ];
     const back = fromKinesisEvent(toKinesisEvent(records, { streamName: 's' }));
     expect(back.map((r) => ({ ...r, data: [...r.data] }))).toEqual(records.map((r) => ({ ...r, data: [...r.data] })));
+  });
+});
+
+describe('Consumer against a reset log', () => {
+  it('fails clearly instead of waiting forever when its checkpoint is past the end of the stream', async () => {
+    const { warehouse, stream } = await streamWith(0);
+    const consumer = new Consumer({
+      warehouse,
+      stream: 'events',
+      handler: () => Promise.resolve({ batchItemFailures: [] }),
+    });
+    await writeFile(consumer.checkpointPath, JSON.stringify({ consumer: 'processor', nextOffset: 42 }));
+    await expect(consumer.poll()).rejects.toThrow(/at offset 42 but the stream ends at 0/);
+    await consumer.close();
+    await stream.close();
   });
 });

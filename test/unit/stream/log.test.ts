@@ -107,7 +107,9 @@ describe('LogWriter and LogReader', () => {
     expect(segments.length).toBeGreaterThan(4);
     for (const name of segments) expect((await stat(join(dir, name))).size).toBeLessThanOrEqual(1024);
     const all = await readAll(dir);
-    expect(all.map((r) => r.data.slice(0, 10))).toEqual(Array.from({ length: 100 }, (_, i) => `record-${i}`.padEnd(10, '.').slice(0, 10)));
+    expect(all.map((r) => r.data.slice(0, 10))).toEqual(
+      Array.from({ length: 100 }, (_, i) => `record-${i}`.padEnd(10, '.').slice(0, 10)),
+    );
     const reader = new LogReader(dir);
     const middle = await reader.read(37, 5);
     expect(middle.map((e) => e.offset)).toEqual([37, 38, 39, 40, 41]);
@@ -172,7 +174,10 @@ describe('LogWriter and LogReader', () => {
           const log = await LogWriter.open(dir, { segmentBytes: 8192 });
           const acked: string[] = [];
           for (const sizes of batches) {
-            const records = sizes.map((n, i) => ({ partitionKey: `p${i}`, data: text(`${acked.length + i}|`.padEnd(n + 1, 'x')) }));
+            const records = sizes.map((n, i) => ({
+              partitionKey: `p${i}`,
+              data: text(`${acked.length + i}|`.padEnd(n + 1, 'x')),
+            }));
             await log.append(records);
             acked.push(...records.map((r) => decode(r.data)));
           }
