@@ -136,7 +136,7 @@ export class RecordProcessor {
       return { violations: [{ path: '/', rule: 'type', expected: 'object', actual: value }] };
     }
     let record = value as RecordObject;
-    if (textValues) record = this.coerce(record);
+    if (textValues) record = this.coerceText(record);
     for (const name of this.derivedNames) {
       // Derived columns are recomputed; a copy arriving with the input (e.g. re-reading our own Parquet) is dropped.
       if (name in record) {
@@ -156,7 +156,8 @@ export class RecordProcessor {
     return row;
   }
 
-  private coerce(record: RecordObject): RecordObject {
+  /** CSV cells (text) turned into the JSON values the contract expects; unparseable text is kept for validation. */
+  coerceText(record: RecordObject): RecordObject {
     const out: RecordObject = {};
     for (const [name, value] of Object.entries(record)) {
       const field = this.fieldsByName.get(name);

@@ -248,7 +248,8 @@ export class Consumer {
         const response = await this.options.handler(remaining);
         const ids = response.batchItemFailures.map((f) => f.itemIdentifier);
         if (ids.length === 0) break;
-        const positions = ids.map((id) => remaining.findIndex((r) => r.sequenceNumber === id));
+        const index = new Map(remaining.map((r, i) => [r.sequenceNumber, i]));
+        const positions = ids.map((id) => index.get(id) ?? -1);
         if (positions.some((p) => p < 0)) {
           // As Lambda does: an identifier that is not in the batch fails the whole batch.
           failedFrom = 0;

@@ -20,6 +20,7 @@ const HEAD_FILE = 'head';
 const LOCK_FILE = 'writer.lock';
 const HEAD_BYTES = 12;
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const MAX_GROUP_BYTES = 16 * 1024 * 1024;
 
 export class LogLockedError extends Error {
   override readonly name = 'LogLockedError';
@@ -72,6 +73,15 @@ function encodeHead(nextOffset: number): Buffer {
 function decodeHead(buf: Buffer): number | undefined {
   if (buf.length < HEAD_BYTES || crc32(buf.subarray(0, 8)) !== buf.readUInt32LE(8)) return undefined;
   return buf.readUInt32LE(0) * 0x1_0000_0000 + buf.readUInt32LE(4);
+}
+
+/**
+ * Opens a file for positional writes, creating it if needed. Not 'a+': with O_APPEND Linux ignores the position of
+ * a write, and the writer must decide where its bytes go.
+ */
+async function openForWriting(path: string): Promise<FileHandle> {
+  await (await open(path, 'a')).close();
+  return open(path, 'r+');
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -138,6 +148,8 @@ function scanSegment(buf: Buffer, base: number): { end: number; nextOffset: numb
 
 interface PendingAppend {
   readonly records: readonly AppendRecord[];
+  /** Payload bytes, to bound the size of one group's buffer. */
+  readonly bytes: number;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: Error) => void;
 }
@@ -188,16 +200,15 @@ export class LogWriter {
       const bases = await listSegments(dir);
       const base = bases.at(-1) ?? 0;
       const path = join(dir, segmentName(base));
-      const segment = await open(path, 'a+');
+      const segment = await openForWriting(path);
       let size: number;
       let next: number;
       try {
         const contents = await readFile(path);
         const scan = scanSegment(contents, base);
-        if (scan.end < contents.length) {
-          await segment.truncate(scan.end);
-          await segment.datasync();
-        }
+        if (scan.end < contents.length) await segment.truncate(scan.end);
+        // Whole frames a crashed writer wrote but never synced are kept, so make them durable before `head` says so.
+        await segment.datasync();
         if (bases.length === 0) await fsyncDir(dir);
         size = scan.end;
         next = scan.nextOffset;
@@ -205,10 +216,7 @@ export class LogWriter {
         await segment.close();
         throw error;
       }
-      const head = await open(join(dir, HEAD_FILE), 'a+').then(async (fh) => {
-        await fh.close();
-        return open(join(dir, HEAD_FILE), 'r+');
-      });
+      const head = await openForWriting(join(dir, HEAD_FILE));
       await head.write(encodeHead(next), 0, HEAD_BYTES, 0);
       await head.datasync();
       return new LogWriter(dir, segmentBytes, lockPath, segment, size, head, next);
@@ -237,7 +245,9 @@ export class LogWriter {
     if (this.failure) return Promise.reject(this.failure);
     if (records.length === 0) return Promise.resolve({ firstOffset: this.next, timestampMs: Date.now() });
     return new Promise<AppendResult>((resolve, reject) => {
-      this.pending.push({ records, resolve, reject });
+      let bytes = 0;
+      for (const r of records) bytes += r.data.byteLength + r.partitionKey.length;
+      this.pending.push({ records, bytes, resolve, reject });
       this.flushing ??= this.flushLoop();
     });
   }
@@ -245,8 +255,14 @@ export class LogWriter {
   private async flushLoop(): Promise<void> {
     try {
       while (this.pending.length > 0) {
-        const group = this.pending;
-        this.pending = [];
+        // Everything waiting goes in one write, up to a bound on the buffer (at least one append per group).
+        let take = 0;
+        let bytes = 0;
+        while (take < this.pending.length && (take === 0 || bytes < MAX_GROUP_BYTES)) {
+          bytes += (this.pending[take] as PendingAppend).bytes;
+          take++;
+        }
+        const group = this.pending.splice(0, take);
         if (this.failure) {
           for (const p of group) p.reject(this.failure);
           continue;
@@ -299,7 +315,7 @@ export class LogWriter {
   }
 
   private async rotate(): Promise<void> {
-    const fh = await open(join(this.dir, segmentName(this.next)), 'a+');
+    const fh = await openForWriting(join(this.dir, segmentName(this.next)));
     await fsyncDir(this.dir);
     await this.segment.close();
     this.segment = fh;
@@ -337,6 +353,7 @@ export class LogReader {
   readonly dir: string;
   private cursor: Cursor | undefined;
   private head: FileHandle | undefined;
+  private lastHead = 0;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -354,12 +371,11 @@ export class LogReader {
     }
     const buf = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await this.head.read(buf, 0, HEAD_BYTES, 0);
-    // A head caught mid-write fails its CRC; the previous value is still a safe answer, so try once more then give 0.
+    // A head caught mid-write (or not yet written) fails its CRC; the last good value is still true, since the
+    // head only moves forward.
     const value = bytesRead === HEAD_BYTES ? decodeHead(buf) : undefined;
-    if (value !== undefined) return value;
-    const again = Buffer.alloc(HEAD_BYTES);
-    await this.head.read(again, 0, HEAD_BYTES, 0);
-    return decodeHead(again) ?? 0;
+    if (value !== undefined) this.lastHead = value;
+    return this.lastHead;
   }
 
   /** Up to `maxRecords` records (and about `maxBytes` of data) from `fromOffset` on, stopping at the committed head. */

@@ -42,6 +42,32 @@ describe('LogWriter and LogReader', () => {
     });
   });
 
+  it('splits a flood of large concurrent appends into bounded groups without reordering or splitting a call', async () => {
+    const dir = await tempDir();
+    const log = await LogWriter.open(dir);
+    const big = (c: number, i: number): Uint8Array => new Uint8Array(512 * 1024).fill((c * 2 + i) % 251);
+    // 40 calls × 2 × 512 KiB = 40 MiB in flight at once, more than one group may hold.
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, c) =>
+        log.append([
+          { partitionKey: `c${c}`, data: big(c, 0) },
+          { partitionKey: `c${c}`, data: big(c, 1) },
+        ]),
+      ),
+    );
+    await log.close();
+    expect(results.map((r) => r.firstOffset).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 40 }, (_, c) => c * 2),
+    );
+    const reader = new LogReader(dir);
+    for (const [c, r] of results.entries()) {
+      const [a, b] = await reader.read(r.firstOffset, 2);
+      expect([a?.partitionKey, b?.partitionKey]).toEqual([`c${c}`, `c${c}`]);
+      expect([a?.data[1000], b?.data[1000]]).toEqual([(c * 2) % 251, (c * 2 + 1) % 251]);
+    }
+    await reader.close();
+  });
+
   it('recovers from a tail cut at every byte of the last record: acknowledged records stay, offsets continue', async () => {
     const dir = await tempDir();
     const log = await LogWriter.open(dir);
