@@ -7,13 +7,14 @@ import { isLakehouseError } from '../errors.ts';
 import { register as registerConvert } from './commands/convert.ts';
 import { register as registerDemo } from './commands/demo.ts';
 import { register as registerSample } from './commands/sample.ts';
+import { register as registerServe } from './commands/serve.ts';
 
 export function buildProgram(): Command {
   const program = new Command('lakehouse')
     .description('An AWS data lakehouse as code, and the record pipeline that runs inside it — locally too.')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerSample, registerConvert, registerDemo]) register(program);
+  for (const register of [registerSample, registerConvert, registerServe, registerDemo]) register(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -2,8 +2,6 @@
 // checks the rules the rest of the system relies on: unique, explicit field ids; a primary key of required
 // fields; an event-time timestamp; partition and transform sources that exist.
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LakehouseError, ioError } from '../errors.ts';
 import type {
   Contract,
@@ -16,8 +14,16 @@ import type {
   TransformSpec,
 } from './model.ts';
 import { schemaValidatorFor } from './vocabulary.ts';
+// Static imports, so that Lambda bundles carry the built-in contracts with them.
+import eventsDocument from './datasets/events.json' with { type: 'json' };
+import ordersDocument from './datasets/orders.json' with { type: 'json' };
+import usersDocument from './datasets/users.json' with { type: 'json' };
 
-const datasetsDir = join(dirname(fileURLToPath(import.meta.url)), 'datasets');
+const BUILTIN_DOCUMENTS: Readonly<Record<string, unknown>> = {
+  events: eventsDocument,
+  users: usersDocument,
+  orders: ordersDocument,
+};
 export const BUILTIN_CONTRACTS = ['events', 'users', 'orders'] as const;
 
 type Json = Record<string, unknown>;
@@ -45,7 +51,8 @@ async function readContract(nameOrPath: string): Promise<Contract> {
       { contract: nameOrPath },
     );
   }
-  const path = builtin ? join(datasetsDir, `${nameOrPath}.json`) : nameOrPath;
+  if (builtin) return contractFromDocument(structuredClone(BUILTIN_DOCUMENTS[nameOrPath]), `builtin:${nameOrPath}`);
+  const path = nameOrPath;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -58,7 +65,7 @@ async function readContract(nameOrPath: string): Promise<Contract> {
   } catch (error) {
     throw new LakehouseError('CONTRACT', `contract ${path} is not valid JSON: ${(error as Error).message}`, { path });
   }
-  return contractFromDocument(document, builtin ? `builtin:${nameOrPath}` : path);
+  return contractFromDocument(document, path);
 }
 
 export function contractFromDocument(document: unknown, source: string): Contract {

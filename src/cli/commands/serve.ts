@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { createServer } from '../../api/server.ts';
+import { IngestApi } from '../../api/service.ts';
+import { BUILTIN_CONTRACTS, loadContract } from '../../contracts/load.ts';
+import { SqliteMetadataStore, metadataDbPath } from '../../metadata/index.ts';
+import { LocalStream } from '../../stream/index.ts';
+import { parsePositiveInt, printSummary } from '../output.ts';
+
+export const INGEST_STREAM = 'ingest';
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the ingest API locally: POST records, they are validated and appended to the local stream')
+    .option('--warehouse <dir>', 'warehouse directory (default $LAKEHOUSE_HOME or ./.lakehouse)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', parsePositiveInt('--port'), 8080)
+    .option('--api-key <key>', 'require this x-api-key header (default: no authentication; or $LAKEHOUSE_API_KEY)')
+    .option('--max-body-mb <n>', 'largest accepted body', parsePositiveInt('--max-body-mb'), 5)
+    .addHelpText(
+      'after',
+      '\nRoutes: POST /v1/datasets/{dataset}/records (application/json, application/x-ndjson, text/csv),\n' +
+        '        GET /v1/jobs/{jobId}, GET /health, GET /openapi.json.\n' +
+        'Prints {"url": …} on stdout once listening; stops on SIGINT/SIGTERM.',
+    )
+    .action(async (opts: { warehouse?: string; host: string; port: number; apiKey?: string; maxBodyMb: number }) => {
+      const warehouse = resolve(opts.warehouse ?? process.env.LAKEHOUSE_HOME ?? '.lakehouse');
+      const maxBodyBytes = opts.maxBodyMb * 1024 * 1024;
+      const stream = await LocalStream.open(warehouse, INGEST_STREAM);
+      const metadata = new SqliteMetadataStore(metadataDbPath(warehouse));
+      const contracts = await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name)));
+      const apiKey = opts.apiKey ?? process.env.LAKEHOUSE_API_KEY;
+      const api = new IngestApi({ contracts, stream, metadata, maxBodyBytes, ...(apiKey ? { apiKey } : {}) });
+      const app = createServer(api, { maxBodyBytes });
+      const url = await app.listen({ host: opts.host, port: opts.port });
+      printSummary({ url, warehouse, stream: INGEST_STREAM });
+      await new Promise<void>((done) => {
+        const stop = () => done();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await app.close();
+      await stream.close();
+      await metadata.close();
+    });
+}
