@@ -16,9 +16,12 @@ case "$job" in
   bench)
     eval "$(bash scripts/bootstrap.sh --python)"
     exec node test/bench/records.bench.ts "$@" ;;
+  bench-api)
+    eval "$(bash scripts/bootstrap.sh)"
+    exec node test/bench/api.bench.ts "$@" ;;
   synth)
     eval "$(bash scripts/bootstrap.sh)"
     exec npx cdktf synth "$@" ;;
   *)
-    echo "usage: scripts/dev.sh run|test [all|static|unit|stacks|python]|bench|synth" >&2; exit 2 ;;
+    echo "usage: scripts/dev.sh run|test [all|static|unit|stacks|python]|bench|bench-api|synth" >&2; exit 2 ;;
 esac

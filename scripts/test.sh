@@ -2,6 +2,7 @@
 # Runs one suite, or all of them, and ends with one plain line `tests: N passed, N failed`.
 # Expects Node 22 on PATH and the venvs in .venvs/ (scripts/dev.sh provides both).
 set -uo pipefail
+shopt -s nullglob
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 suite=${1:-all}

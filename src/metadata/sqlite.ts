@@ -146,6 +146,7 @@ function limitOf(limit: number | undefined): number {
 export class SqliteMetadataStore implements MetadataStore {
   readonly path: string;
   private readonly db: Sqlite.DatabaseSync;
+  private readonly statements = new Map<string, Sqlite.StatementSync>();
 
   /** Opens (creating if needed) the store at `path`, e.g. `metadataDbPath(warehouse)`; `:memory:` for a private one. */
   constructor(path: string) {
@@ -156,6 +157,16 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db = new DatabaseSync(path, { timeout: 10_000 });
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     this.db.exec(SCHEMA);
+  }
+
+  /** Prepared once per SQL text: preparing is most of the cost of these small statements (a job write per request). */
+  private statement(sql: string): Sqlite.StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   static forWarehouse(warehouse: string): SqliteMetadataStore {
@@ -169,17 +180,15 @@ export class SqliteMetadataStore implements MetadataStore {
       const executionDate = canonicalTime('executionDate', run.executionDate);
       const startedAt = canonicalTime('startedAt', run.startedAt ?? nowIso());
       // Insert, or restart a finished run of the same key (a retry); never take over one that is running.
-      const row = this.db
-        .prepare(
-          `INSERT INTO pipeline_runs (pipeline_name, execution_date, run_id, status, started_at, ended_at, counts, snapshot_ids, error)
+      const row = this.statement(
+        `INSERT INTO pipeline_runs (pipeline_name, execution_date, run_id, status, started_at, ended_at, counts, snapshot_ids, error)
          VALUES (?, ?, ?, 'running', ?, NULL, '{}', '{}', NULL)
          ON CONFLICT (pipeline_name, execution_date) DO UPDATE SET
            run_id = excluded.run_id, status = 'running', started_at = excluded.started_at, ended_at = NULL,
            counts = '{}', snapshot_ids = '{}', error = NULL
          WHERE pipeline_runs.status <> 'running'
          RETURNING *`,
-        )
-        .get(run.pipelineName, executionDate, run.runId, startedAt);
+      ).get(run.pipelineName, executionDate, run.runId, startedAt);
       if (!row) {
         throw new MetadataConflictError(`run ${run.pipelineName} @ ${executionDate} is already running`);
       }
@@ -194,22 +203,20 @@ export class SqliteMetadataStore implements MetadataStore {
       }
       const key = canonicalTime('executionDate', executionDate);
       const endedAt = canonicalTime('endedAt', result.endedAt ?? nowIso());
-      const row = this.db
-        .prepare(
-          `UPDATE pipeline_runs SET status = ?, ended_at = ?, counts = COALESCE(?, counts),
+      const row = this.statement(
+        `UPDATE pipeline_runs SET status = ?, ended_at = ?, counts = COALESCE(?, counts),
            snapshot_ids = COALESCE(?, snapshot_ids), error = ?
          WHERE pipeline_name = ? AND execution_date = ? AND status = 'running'
          RETURNING *`,
-        )
-        .get(
-          result.status,
-          endedAt,
-          result.counts ? JSON.stringify(result.counts) : null,
-          result.snapshotIds ? JSON.stringify(result.snapshotIds) : null,
-          result.error ?? null,
-          pipelineName,
-          key,
-        );
+      ).get(
+        result.status,
+        endedAt,
+        result.counts ? JSON.stringify(result.counts) : null,
+        result.snapshotIds ? JSON.stringify(result.snapshotIds) : null,
+        result.error ?? null,
+        pipelineName,
+        key,
+      );
       if (!row) throw new MetadataConflictError(`run ${pipelineName} @ ${key} is not running`);
       return toRun(row);
     });
@@ -217,9 +224,10 @@ export class SqliteMetadataStore implements MetadataStore {
 
   getRun(pipelineName: string, executionDate: string): Promise<PipelineRun | undefined> {
     return settle(() => {
-      const row = this.db
-        .prepare('SELECT * FROM pipeline_runs WHERE pipeline_name = ? AND execution_date = ?')
-        .get(pipelineName, canonicalTime('executionDate', executionDate));
+      const row = this.statement('SELECT * FROM pipeline_runs WHERE pipeline_name = ? AND execution_date = ?').get(
+        pipelineName,
+        canonicalTime('executionDate', executionDate),
+      );
       return row ? toRun(row) : undefined;
     });
   }
@@ -228,12 +236,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return settle(() => {
       const from = range.from === undefined ? '' : canonicalTime('from', range.from);
       const to = range.to === undefined ? '\uffff' : canonicalTime('to', range.to);
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM pipeline_runs WHERE pipeline_name = ? AND execution_date BETWEEN ? AND ?
+      const rows = this.statement(
+        `SELECT * FROM pipeline_runs WHERE pipeline_name = ? AND execution_date BETWEEN ? AND ?
          ORDER BY execution_date LIMIT ?`,
-        )
-        .all(pipelineName, from, to, limitOf(range.limit)) as Row[];
+      ).all(pipelineName, from, to, limitOf(range.limit)) as Row[];
       return rows.map(toRun);
     });
   }
@@ -242,12 +248,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return settle(() => {
       if (!RUN_STATUSES.includes(status)) throw new RangeError(`unknown run status ${JSON.stringify(status)}`);
       const since = options.since === undefined ? '' : canonicalTime('since', options.since);
-      const rows = this.db
-        .prepare(
-          `SELECT * FROM pipeline_runs WHERE status = ? AND started_at >= ?
+      const rows = this.statement(
+        `SELECT * FROM pipeline_runs WHERE status = ? AND started_at >= ?
          ORDER BY started_at, pipeline_name, execution_date LIMIT ?`,
-        )
-        .all(status, since, limitOf(options.limit)) as Row[];
+      ).all(status, since, limitOf(options.limit)) as Row[];
       return rows.map(toRun);
     });
   }
@@ -261,17 +265,15 @@ export class SqliteMetadataStore implements MetadataStore {
       if (!Number.isInteger(ttl) || ttl < 1) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
       const expiresAt = Math.floor(Date.parse(createdAt) / 1000) + ttl;
       // An expired job is as good as gone (DynamoDB's TTL deletes it lazily), so its id may be reused.
-      const row = this.db
-        .prepare(
-          `INSERT INTO api_jobs (job_id, dataset, status, counts, snapshot_id, reasons, created_at, updated_at, expires_at)
+      const row = this.statement(
+        `INSERT INTO api_jobs (job_id, dataset, status, counts, snapshot_id, reasons, created_at, updated_at, expires_at)
          VALUES (?, ?, 'accepted', ?, NULL, '[]', ?, ?, ?)
          ON CONFLICT (job_id) DO UPDATE SET dataset = excluded.dataset, status = 'accepted', counts = excluded.counts,
            snapshot_id = NULL, reasons = '[]', created_at = excluded.created_at, updated_at = excluded.updated_at,
            expires_at = excluded.expires_at
          WHERE api_jobs.expires_at <= ?
          RETURNING *`,
-        )
-        .get(job.jobId, job.dataset, JSON.stringify(job.counts ?? {}), createdAt, createdAt, expiresAt, nowSeconds());
+      ).get(job.jobId, job.dataset, JSON.stringify(job.counts ?? {}), createdAt, createdAt, expiresAt, nowSeconds());
       if (!row) throw new MetadataConflictError(`job ${job.jobId} already exists`);
       return toJob(row);
     });
@@ -286,39 +288,35 @@ export class SqliteMetadataStore implements MetadataStore {
     if (!JOB_STATUSES.includes(update.status))
       throw new RangeError(`unknown job status ${JSON.stringify(update.status)}`);
     checkTransition(from, update);
-    const row = this.db
-      .prepare(
-        `UPDATE api_jobs SET status = ?, counts = COALESCE(?, counts), snapshot_id = COALESCE(?, snapshot_id),
+    const row = this.statement(
+      `UPDATE api_jobs SET status = ?, counts = COALESCE(?, counts), snapshot_id = COALESCE(?, snapshot_id),
            reasons = COALESCE(?, reasons), updated_at = ?
          WHERE job_id = ? AND expires_at > ? AND status IN (${from.map(() => '?').join(', ')})
          RETURNING *`,
-      )
-      .get(
-        update.status,
-        update.counts ? JSON.stringify(update.counts) : null,
-        update.snapshotId ?? null,
-        update.reasons ? JSON.stringify(update.reasons) : null,
-        nowIso(),
-        jobId,
-        nowSeconds(),
-        ...from,
-      );
+    ).get(
+      update.status,
+      update.counts ? JSON.stringify(update.counts) : null,
+      update.snapshotId ?? null,
+      update.reasons ? JSON.stringify(update.reasons) : null,
+      nowIso(),
+      jobId,
+      nowSeconds(),
+      ...from,
+    );
     if (row) return { updated: true, job: toJob(row) };
     return { updated: false, current: await this.getJob(jobId) };
   }
 
   getJob(jobId: string): Promise<ApiJob | undefined> {
     return settle(() => {
-      const row = this.db
-        .prepare('SELECT * FROM api_jobs WHERE job_id = ? AND expires_at > ?')
-        .get(jobId, nowSeconds());
+      const row = this.statement('SELECT * FROM api_jobs WHERE job_id = ? AND expires_at > ?').get(jobId, nowSeconds());
       return row ? toJob(row) : undefined;
     });
   }
 
   /** Deletes expired jobs (reads already hide them); returns how many. */
   purgeExpiredJobs(): number {
-    return Number(this.db.prepare('DELETE FROM api_jobs WHERE expires_at <= ?').run(nowSeconds()).changes);
+    return Number(this.statement('DELETE FROM api_jobs WHERE expires_at <= ?').run(nowSeconds()).changes);
   }
 
   close(): Promise<void> {

@@ -9,7 +9,7 @@
 import { appendFile, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LogReader } from './log.ts';
+import { deleteSegmentsBelow, LogReader } from './log.ts';
 import type { LogEntry } from './log.ts';
 import { formatSequenceNumber, LOCAL_SHARD_ID, localStreamDir } from './local.ts';
 import type { BatchHandler, ConsumedRecord } from './types.ts';
@@ -32,6 +32,11 @@ export interface ConsumerOptions {
   readonly pollIntervalMs?: number;
   /** Where to start without a checkpoint: the oldest record or only records appended from now on. Default oldest. */
   readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+  /**
+   * Delete segments once this consumer has checkpointed past them. Only for a stream with this one consumer (the
+   * local processor); off by default, so the log keeps everything.
+   */
+  readonly deleteConsumedSegments?: boolean;
 }
 
 /** What happened to one batch. */
@@ -323,6 +328,7 @@ export class Consumer {
     };
     await writeFileAtomic(this.checkpointPath, `${JSON.stringify(checkpoint)}\n`);
     this.next = nextOffset;
+    if (this.options.deleteConsumedSegments) await deleteSegmentsBelow(this.dir, nextOffset);
   }
 }
 

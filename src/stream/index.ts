@@ -13,7 +13,7 @@ export type {
 } from './types.ts';
 export { assertValidRecord, MAX_RECORD_BYTES } from './types.ts';
 export { LocalStream, LOCAL_SHARD_ID, localStreamDir, formatSequenceNumber, parseSequenceNumber } from './local.ts';
-export { LogReader, LogWriter, LogLockedError, LogCorruptError } from './log.ts';
+export { deleteSegmentsBelow, LogReader, LogWriter, LogLockedError, LogCorruptError } from './log.ts';
 export type { LogEntry, LogWriterOptions } from './log.ts';
 export { Consumer, readDeadLetters, writeFileAtomic } from './consumer.ts';
 export type { BatchOutcome, ConsumerOptions, DeadLetterEntry } from './consumer.ts';

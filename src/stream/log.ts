@@ -146,6 +146,24 @@ function scanSegment(buf: Buffer, base: number): { end: number; nextOffset: numb
   return { end: pos, nextOffset: expected };
 }
 
+/**
+ * Retention: deletes the segments whose records all lie below `offset` (never the last segment, which the writer
+ * appends to). Safe while a writer and readers run: the writer only touches the last segment, and a reader that has
+ * a deleted segment open keeps reading it. Returns the number of segments deleted.
+ */
+export async function deleteSegmentsBelow(dir: string, offset: number): Promise<number> {
+  const bases = await listSegments(dir);
+  let deleted = 0;
+  for (let i = 0; i + 1 < bases.length; i++) {
+    // Segment i holds offsets [bases[i], bases[i + 1]).
+    if ((bases[i + 1] as number) > offset) break;
+    await unlink(join(dir, segmentName(bases[i] as number)));
+    deleted++;
+  }
+  if (deleted > 0) await fsyncDir(dir);
+  return deleted;
+}
+
 interface PendingAppend {
   readonly records: readonly AppendRecord[];
   /** Payload bytes, to bound the size of one group's buffer. */
@@ -447,7 +465,14 @@ export class LogReader {
     await this.closeCursor();
     const bases = await listSegments(this.dir);
     const base = bases.filter((b) => b <= offset).at(-1);
-    if (base === undefined) throw new LogCorruptError(`${this.dir}: no segment holds offset ${offset}`);
+    if (base === undefined) {
+      const oldest = bases[0];
+      throw new LogCorruptError(
+        oldest === undefined
+          ? `${this.dir}: no segment holds offset ${offset}`
+          : `${this.dir}: offset ${offset} was deleted by retention; the oldest kept offset is ${oldest}`,
+      );
+    }
     const path = join(this.dir, segmentName(base));
     const contents = await readFile(path);
     let pos = 0;

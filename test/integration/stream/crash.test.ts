@@ -119,7 +119,7 @@ describe('local consumer under kill -9', () => {
   it('resumes from its checkpoint after each crash: every record handled, only in-flight batches twice', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'consumer-crash-'));
     try {
-      const total = 20_000;
+      const total = 50_000;
       const stream = await LocalStream.open(dir, 'events');
       for (let i = 0; i < total; i += 1000) {
         await stream.publish(

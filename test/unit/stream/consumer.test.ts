@@ -1,10 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { Consumer, readDeadLetters } from '../../../src/stream/consumer.ts';
 import { fromKinesisEvent, lambdaBatchHandler, toKinesisEvent } from '../../../src/stream/lambda-event.ts';
 import { LocalStream } from '../../../src/stream/local.ts';
+import { LogReader } from '../../../src/stream/log.ts';
 import type { BatchHandler, ConsumedRecord } from '../../../src/stream/types.ts';
 import { decode, tempDirs, text } from './helpers.ts';
 
@@ -333,6 +334,46 @@ describe('Consumer against a reset log', () => {
     });
     await writeFile(consumer.checkpointPath, JSON.stringify({ consumer: 'processor', nextOffset: 42 }));
     await expect(consumer.poll()).rejects.toThrow(/at offset 42 but the stream ends at 0/);
+    await consumer.close();
+    await stream.close();
+  });
+});
+
+describe('retention', () => {
+  it('deletes only segments the consumer has checkpointed past, never the one being written', async () => {
+    const warehouse = await tempDir();
+    const stream = await LocalStream.open(warehouse, 'events', { segmentBytes: 1024 });
+    for (let i = 0; i < 60; i++) await stream.publish([{ partitionKey: 'k', data: text(`r${i}`.padEnd(50, '.')) }]);
+    const segments = async (): Promise<string[]> =>
+      (await readdir(stream.dir)).filter((n) => n.endsWith('.seg')).sort();
+    const before = await segments();
+    expect(before.length).toBeGreaterThan(3);
+    const seen: string[] = [];
+    const consumer = new Consumer({
+      warehouse,
+      stream: 'events',
+      batchSize: 25,
+      maxBatchingWindowMs: 0,
+      deleteConsumedSegments: true,
+      handler: (batch) => {
+        seen.push(...payloads(batch).map((p) => p.replace(/\.+$/, '')));
+        return Promise.resolve({ batchItemFailures: [] });
+      },
+    });
+    await consumer.poll();
+    // Checkpoint at 25: segments wholly below it are gone, the one holding offset 25 stays.
+    const after = await segments();
+    expect(after.length).toBeLessThan(before.length);
+    expect(Number(after[0]?.slice(0, 20))).toBeLessThanOrEqual(25);
+    await consumer.drain();
+    expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => `r${i}`));
+    expect(await segments()).toEqual([before.at(-1)]);
+    // A reader asking for a deleted offset is told why.
+    const reader = new LogReader(stream.dir);
+    await expect(reader.read(0, 1)).rejects.toThrow(/deleted by retention/);
+    await reader.close();
+    // The writer carries on in its segment.
+    expect((await stream.publish([{ partitionKey: 'k', data: text('more') }])).failedCount).toBe(0);
     await consumer.close();
     await stream.close();
   });

@@ -1,0 +1,163 @@
+// `npm run bench:api`: load on the local ingest API over loopback, side by side with a bare Fastify endpoint.
+//   batched — NDJSON bodies of --batch events, --concurrency in flight: events/s accepted, latency percentiles
+//   single  — one JSON event per request: requests/s and latency, against the bare endpoint's requests/s
+// Zero loss: the events the API acknowledged are counted back from the durable stream after the run.
+// Requests go only to 127.0.0.1; every loop is bounded by --seconds and stops by itself.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { eventRecords } from '../../src/sample/generate.ts';
+
+const root = resolve(import.meta.dirname, '../..');
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '5' },
+    batch: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '32' },
+    smoke: { type: 'boolean', default: false },
+  },
+});
+const seconds = Number(args.seconds);
+const batchSize = Number(args.batch);
+const concurrency = Number(args.concurrency);
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  lines: AsyncIterator<string>;
+}
+
+async function startServer(mode: 'api' | 'bare', warehouse: string): Promise<Server> {
+  const child = spawn(process.execPath, [join(root, 'test/bench/api-server.ts'), mode, warehouse], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, LAKEHOUSE_LOG_LEVEL: 'warn' },
+  });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  return { url: (JSON.parse(first.value as string) as { url: string }).url, child, lines };
+}
+
+async function stopServer(server: Server): Promise<Record<string, number>> {
+  server.child.kill('SIGTERM');
+  const last = await server.lines.next();
+  return JSON.parse((last.value as string | undefined) ?? '{}') as Record<string, number>;
+}
+
+interface LoadResult {
+  requests: number;
+  accepted: number;
+  events: number;
+  errors: number;
+  seconds: number;
+  latenciesMs: number[];
+}
+
+async function load(
+  url: string,
+  bodies: readonly Buffer[],
+  contentType: string,
+  eventsPerBody: number,
+): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const target = new URL('/v1/datasets/events/records', url);
+  const result: LoadResult = { requests: 0, accepted: 0, events: 0, errors: 0, seconds: 0, latenciesMs: [] };
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  let next = 0;
+  const send = (body: Buffer) =>
+    new Promise<number>((done) => {
+      const req = request(
+        target,
+        { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': body.length } },
+        (res) => {
+          res.resume();
+          res.on('end', () => done(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', () => done(0));
+      req.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const body = bodies[next++ % bodies.length] as Buffer;
+        const t0 = performance.now();
+        const status = await send(body);
+        result.latenciesMs.push(performance.now() - t0);
+        result.requests++;
+        if (status === 202) {
+          result.accepted++;
+          result.events += eventsPerBody;
+        } else {
+          result.errors++;
+        }
+      }
+    }),
+  );
+  result.seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  return result;
+}
+
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+};
+
+// Valid events only (the API rejects a whole request with any invalid record), each body with fresh ids.
+const pool = [...eventRecords(Math.max(batchSize * 20, 2000), { seed: 5, invalidRate: 0 })];
+const batchedBodies = Array.from({ length: 20 }, (_, i) =>
+  Buffer.from(pool.slice(i * batchSize, (i + 1) * batchSize).join('\n')),
+);
+const singleBodies = pool.slice(0, 2000).map((line) => Buffer.from(line));
+
+const report: Record<string, unknown> = { date: new Date().toISOString(), seconds, batchSize, concurrency };
+for (const scenario of ['batched', 'single'] as const) {
+  const warehouse = mkdtempSync(join(tmpdir(), 'lakehouse-bench-api-'));
+  const server = await startServer('api', warehouse);
+  const run =
+    scenario === 'batched'
+      ? await load(server.url, batchedBodies, 'application/x-ndjson', batchSize)
+      : await load(server.url, singleBodies, 'application/json', 1);
+  const stored = await stopServer(server);
+  rmSync(warehouse, { recursive: true, force: true });
+  report[scenario] = {
+    requestsPerSecond: run.requests / run.seconds,
+    eventsPerSecond: run.events / run.seconds,
+    p50Ms: percentile(run.latenciesMs, 50),
+    p99Ms: percentile(run.latenciesMs, 99),
+    errors: run.errors,
+    eventsAccepted: run.events,
+    eventsInStream: stored.events,
+    lost: run.events - (stored.events ?? 0),
+  };
+}
+const bare = await startServer('bare', '');
+const bareRun = await load(bare.url, singleBodies, 'application/json', 1);
+await stopServer(bare);
+report.bare = { requestsPerSecond: bareRun.requests / bareRun.seconds, p99Ms: percentile(bareRun.latenciesMs, 99) };
+
+const batched = report.batched as { eventsPerSecond: number; p99Ms: number; lost: number };
+const single = report.single as { requestsPerSecond: number; p99Ms: number; lost: number };
+const bareRps = (report.bare as { requestsPerSecond: number }).requestsPerSecond;
+report.ratios = {
+  batched_events_vs_required_20000: batched.eventsPerSecond / 20_000,
+  single_requests_vs_required_100: single.requestsPerSecond / 100,
+  single_requests_vs_bare_fastify: single.requestsPerSecond / bareRps,
+};
+console.log(
+  `batched: ${Math.round(batched.eventsPerSecond).toLocaleString('en-US')} events/s, p99 ${batched.p99Ms.toFixed(1)} ms, lost ${batched.lost}`,
+);
+console.log(
+  `single:  ${Math.round(single.requestsPerSecond).toLocaleString('en-US')} req/s, p99 ${single.p99Ms.toFixed(1)} ms, lost ${single.lost}`,
+);
+console.log(`bare Fastify: ${Math.round(bareRps).toLocaleString('en-US')} req/s`);
+console.log(JSON.stringify(report));
+if (batched.lost !== 0 || single.lost !== 0) {
+  console.error('events acknowledged by the API are missing from the stream');
+  process.exitCode = 1;
+}
