@@ -36,7 +36,7 @@ async function startServer(mode: 'api' | 'bare', warehouse: string): Promise<Ser
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, LAKEHOUSE_LOG_LEVEL: 'warn' },
   });
-  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const first = await lines.next();
   return { url: (JSON.parse(first.value as string) as { url: string }).url, child, lines };
 }
