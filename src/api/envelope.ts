@@ -22,16 +22,17 @@ export function toStreamRecords(jobId: string, dataset: string, rawRecords: read
   let current: string[] = [];
   let size = 0;
   for (const raw of rawRecords) {
-    if (raw.length > TARGET_BYTES) {
+    const bytes = Buffer.byteLength(raw, 'utf8');
+    if (bytes > TARGET_BYTES) {
       throw new LakehouseError('VALIDATION', `a single record is larger than ${TARGET_BYTES} bytes`);
     }
-    if (size + raw.length > TARGET_BYTES && current.length) {
+    if (size + bytes > TARGET_BYTES && current.length) {
       groups.push(current);
       current = [];
       size = 0;
     }
     current.push(raw);
-    size += raw.length + 1;
+    size += bytes + 1;
   }
   if (current.length) groups.push(current);
   const encoder = new TextEncoder();
