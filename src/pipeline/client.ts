@@ -55,7 +55,13 @@ export async function postRecords(
       for (const [i, record] of batch.entries()) {
         const rejection = bad.get(i + 1);
         if (rejection) {
-          quarantined.push({ source, line: record.line, reason: rejection.reason, violations: rejection.violations, raw: record.text });
+          quarantined.push({
+            source,
+            line: record.line,
+            reason: rejection.reason,
+            violations: rejection.violations,
+            raw: record.text,
+          });
         }
       }
       const rest = batch.filter((_, i) => !bad.has(i + 1));

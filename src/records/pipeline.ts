@@ -34,6 +34,8 @@ export interface ProcessedChunk {
   readonly quarantined: readonly QuarantineEntry[];
   /** Items received in this chunk: batch.length + quarantined.length. */
   readonly received: number;
+  /** For each row of the batch, the index of the item it came from (lineage back to the input). */
+  readonly acceptedIndices: readonly number[];
 }
 
 export interface ProcessOptions extends ParseOptions {
@@ -51,6 +53,7 @@ export interface ProcessOptions extends ParseOptions {
 interface Pending {
   row: Normalised[];
   item: ParsedItem;
+  index: number;
 }
 
 /** A compiled record processor for one contract: reusable across inputs, batches and Lambda invocations. */
@@ -92,7 +95,7 @@ export class RecordProcessor {
         raw: item.raw,
       });
     };
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
       if (item.kind === 'unparseable') {
         quarantine(item, 'parse', [
           { path: '/', rule: item.rule, expected: 'a well-formed record', actual: item.message },
@@ -123,11 +126,16 @@ export class RecordProcessor {
         }
         seen.set(key, pending.length);
       }
-      pending.push({ row, item });
+      pending.push({ row, item, index });
     }
     const builder = new BatchBuilder(this.contract);
-    for (const entry of pending) if (entry) builder.append(entry.row);
-    return { batch: builder.flush(), quarantined, received: items.length };
+    const acceptedIndices: number[] = [];
+    for (const entry of pending) {
+      if (!entry) continue;
+      builder.append(entry.row);
+      acceptedIndices.push(entry.index);
+    }
+    return { batch: builder.flush(), quarantined, received: items.length, acceptedIndices };
   }
 
   /** A validated, normalised row aligned with `contract.fields`, or the record's violations. */
