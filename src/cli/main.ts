@@ -6,15 +6,33 @@ import { fileURLToPath } from 'node:url';
 import { isLakehouseError } from '../errors.ts';
 import { register as registerConvert } from './commands/convert.ts';
 import { register as registerDemo } from './commands/demo.ts';
+import { register as registerIngest } from './commands/ingest.ts';
+import { register as registerMaintain } from './commands/maintain.ts';
+import { register as registerQuery } from './commands/query.ts';
+import { register as registerRun } from './commands/run.ts';
 import { register as registerSample } from './commands/sample.ts';
 import { register as registerServe } from './commands/serve.ts';
+import { register as registerSnapshots } from './commands/snapshots.ts';
+import { register as registerTables } from './commands/tables.ts';
 
 export function buildProgram(): Command {
   const program = new Command('lakehouse')
     .description('An AWS data lakehouse as code, and the record pipeline that runs inside it — locally too.')
     .showHelpAfterError()
     .exitOverride();
-  for (const register of [registerSample, registerConvert, registerServe, registerDemo]) register(program);
+  const commands = [
+    registerRun,
+    registerSample,
+    registerConvert,
+    registerIngest,
+    registerServe,
+    registerQuery,
+    registerTables,
+    registerSnapshots,
+    registerMaintain,
+    registerDemo,
+  ];
+  for (const register of commands) register(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -22,7 +40,7 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     await buildProgram().parseAsync([...argv]);
-    return 0;
+    return Number(process.exitCode ?? 0);
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version are not failures; commander already printed them.

@@ -78,7 +78,7 @@ export interface AvroContainer {
 export function readAvroContainer(bytes: Uint8Array, path = '<avro>'): AvroContainer {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (!buf.subarray(0, 4).equals(MAGIC)) throw new LakehouseError('PARSE', `${path} is not an Avro container file`);
-  const header = HEADER.decode(buf, 0) as { value: { meta: Record<string, Buffer>; sync: Buffer }; offset: number };
+  const header: { value: { meta: Record<string, Buffer> }; offset: number } = HEADER.decode(buf, 0);
   const metadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(header.value.meta)) metadata[key] = value.toString('utf8');
   const schema = JSON.parse(metadata['avro.schema'] ?? 'null') as AvroSchema;
@@ -90,14 +90,14 @@ export function readAvroContainer(bytes: Uint8Array, path = '<avro>'): AvroConta
   const records: unknown[] = [];
   let offset = header.offset;
   while (offset < buf.length) {
-    const count = LONG.decode(buf, offset) as { value: number; offset: number };
-    const size = LONG.decode(buf, count.offset) as { value: number; offset: number };
+    const count: { value: number; offset: number } = LONG.decode(buf, offset);
+    const size: { value: number; offset: number } = LONG.decode(buf, count.offset);
     const start = size.offset;
     const raw = buf.subarray(start, start + size.value);
     const data = codec === 'deflate' ? inflateRawSync(raw) : raw;
     let pos = 0;
     for (let i = 0; i < count.value; i++) {
-      const decoded = type.decode(data, pos) as { value: unknown; offset: number };
+      const decoded: { value: unknown; offset: number } = type.decode(data, pos);
       if (decoded.offset < 0) throw new LakehouseError('PARSE', `${path}: truncated Avro block`);
       records.push(decoded.value);
       pos = decoded.offset;

@@ -28,12 +28,15 @@ export const LINEAGE_FIELDS: readonly Field[] = [INGESTED_AT_FIELD, SOURCE_FIELD
 
 /** The contract's fields followed by the lineage columns: the schema of a processed table. */
 export function tableFields(contractFields: readonly Field[]): Field[] {
-  return [...contractFields.filter((f) => f.id !== INGESTED_AT_FIELD.id && f.id !== SOURCE_FIELD.id), ...LINEAGE_FIELDS];
+  return [
+    ...contractFields.filter((f) => f.id !== INGESTED_AT_FIELD.id && f.id !== SOURCE_FIELD.id),
+    ...LINEAGE_FIELDS,
+  ];
 }
 
 /** The batch with both lineage columns filled in. */
 export function withLineage(batch: RecordBatch, source: string, ingestedAtMicros: bigint): RecordBatch {
-  const columns = new Map<string, Normalised[]>(batch.columns as ReadonlyMap<string, Normalised[]>);
+  const columns = new Map<string, Normalised[]>(batch.columns);
   columns.set(INGESTED_AT_FIELD.name, new Array<Normalised>(batch.length).fill(ingestedAtMicros));
   columns.set(SOURCE_FIELD.name, new Array<Normalised>(batch.length).fill(source));
   return { contract: batch.contract, length: batch.length, columns };

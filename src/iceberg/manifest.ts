@@ -175,7 +175,8 @@ function partitionRecord(partition: readonly BoundPartitionField[], values: Part
   const record: Record<string, unknown> = {};
   for (const p of partition) {
     const v = values[p.field.name] ?? null;
-    record[p.field.name] = v === null ? null : p.resultType === 'long' || p.resultType === 'timestamptz' ? BigInt(v) : v;
+    record[p.field.name] =
+      v === null ? null : p.resultType === 'long' || p.resultType === 'timestamptz' ? BigInt(v) : v;
   }
   return record;
 }
@@ -221,7 +222,8 @@ interface DataFileAvro {
 function dataFileOf(r: DataFileAvro): DataFile {
   const partition: Record<string, number | bigint | string | boolean | null> = {};
   for (const [k, v] of Object.entries(r.partition ?? {})) partition[k] = v as number | bigint | string | boolean | null;
-  if ((r.content ?? 0) !== 0) throw new LakehouseError('UNSUPPORTED_FORMAT', `delete files are not supported (${r.file_path})`);
+  if ((r.content ?? 0) !== 0)
+    throw new LakehouseError('UNSUPPORTED_FORMAT', `delete files are not supported (${r.file_path})`);
   return {
     content: 0,
     filePath: r.file_path,
@@ -334,7 +336,12 @@ export function readManifestList(bytes: Uint8Array, path: string): ManifestFile[
   return records.map((raw) => {
     const r = raw as Record<string, unknown>;
     const partitions = r.partitions as
-      | { contains_null: boolean; contains_nan?: boolean | null; lower_bound?: Buffer | null; upper_bound?: Buffer | null }[]
+      | {
+          contains_null: boolean;
+          contains_nan?: boolean | null;
+          lower_bound?: Buffer | null;
+          upper_bound?: Buffer | null;
+        }[]
       | null;
     return {
       manifestPath: r.manifest_path as string,
@@ -351,14 +358,12 @@ export function readManifestList(bytes: Uint8Array, path: string): ManifestFile[
       existingRowsCount: BigInt((r.existing_rows_count as bigint | undefined) ?? 0n),
       deletedRowsCount: BigInt((r.deleted_rows_count as bigint | undefined) ?? 0n),
       partitions: partitions
-        ? partitions.map(
-            (p): FieldSummary => ({
-              containsNull: p.contains_null,
-              containsNan: p.contains_nan ?? null,
-              lowerBound: p.lower_bound ? asBytes(p.lower_bound) : null,
-              upperBound: p.upper_bound ? asBytes(p.upper_bound) : null,
-            }),
-          )
+        ? partitions.map((p): FieldSummary => ({
+            containsNull: p.contains_null,
+            containsNan: p.contains_nan ?? null,
+            lowerBound: p.lower_bound ? asBytes(p.lower_bound) : null,
+            upperBound: p.upper_bound ? asBytes(p.upper_bound) : null,
+          }))
         : null,
     };
   });

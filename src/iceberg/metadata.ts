@@ -78,7 +78,7 @@ export function parseMetadata(text: string, path = '<metadata>'): TableMetadata 
   if (metadata['current-snapshot-id'] === -1n) {
     const { 'current-snapshot-id': _none, ...rest } = metadata;
     void _none;
-    return rest as TableMetadata;
+    return rest;
   }
   return metadata;
 }

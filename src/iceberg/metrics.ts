@@ -27,7 +27,11 @@ interface Acc {
 }
 
 /** Counts and bounds for every leaf column of `fields`, from columns of normalised values. */
-export function valueMetrics(fields: readonly NestedField[], columns: ReadonlyMap<string, readonly Normalised[]>, rows: number): ColumnMetrics {
+export function valueMetrics(
+  fields: readonly NestedField[],
+  columns: ReadonlyMap<string, readonly Normalised[]>,
+  rows: number,
+): ColumnMetrics {
   const accs = new Map<number, Acc>();
   const acc = (id: number, type: IcebergType, bounds: boolean): Acc => {
     let a = accs.get(id);

@@ -113,9 +113,14 @@ export function applyTransform(
 }
 
 /** The human-readable value used in data file directory names (`event_ts_day=2026-11-06`). */
-export function partitionPathValue(transform: string, resultType: IcebergType, value: unknown): string {
+export function partitionPathValue(
+  transform: string,
+  resultType: IcebergType,
+  value: number | bigint | string | boolean | null | undefined,
+): string {
   if (value === null || value === undefined) return 'null';
-  if (transform === 'day' || resultType === 'date') return new Date(Number(value) * 86_400_000).toISOString().slice(0, 10);
+  if (transform === 'day' || resultType === 'date')
+    return new Date(Number(value) * 86_400_000).toISOString().slice(0, 10);
   if (transform === 'month') {
     const n = Number(value);
     return `${1970 + Math.floor(n / 12)}-${String((((n % 12) + 12) % 12) + 1).padStart(2, '0')}`;

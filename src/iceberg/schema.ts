@@ -56,7 +56,12 @@ export function fieldType(type: IcebergType): FieldType {
     if (type.type === 'struct') return { kind: 'struct', fields: type.fields.map(fieldOf) };
     return {
       kind: 'list',
-      element: fieldOf({ id: type['element-id'], name: 'element', required: type['element-required'], type: type.element }),
+      element: fieldOf({
+        id: type['element-id'],
+        name: 'element',
+        required: type['element-required'],
+        type: type.element,
+      }),
     };
   }
   const decimal = DECIMAL.exec(type);
@@ -157,7 +162,11 @@ export interface SchemaChange {
  * optional. Fields the new contract no longer lists stay in the table schema (dropping is an explicit act).
  * Returns undefined when nothing changes.
  */
-export function evolveSchema(current: Schema, wanted: readonly NestedField[], newSchemaId: number): SchemaChange | undefined {
+export function evolveSchema(
+  current: Schema,
+  wanted: readonly NestedField[],
+  newSchemaId: number,
+): SchemaChange | undefined {
   const added: string[] = [];
   const widened: string[] = [];
   const merge = (have: readonly NestedField[], want: readonly NestedField[], prefix: string): NestedField[] => {
@@ -167,7 +176,12 @@ export function evolveSchema(current: Schema, wanted: readonly NestedField[], ne
       if (!next) return old;
       const path = prefix + old.name;
       let type: IcebergType = old.type;
-      if (typeof old.type !== 'string' && typeof next.type !== 'string' && old.type.type === 'struct' && next.type.type === 'struct') {
+      if (
+        typeof old.type !== 'string' &&
+        typeof next.type !== 'string' &&
+        old.type.type === 'struct' &&
+        next.type.type === 'struct'
+      ) {
         type = { type: 'struct', fields: merge(old.type.fields, next.type.fields, `${path}.`) };
       } else if (JSON.stringify(old.type) !== JSON.stringify(next.type)) {
         if (!canPromote(old.type, next.type)) {

@@ -4,7 +4,7 @@
 // API jobs on. Each append carries the stream checkpoint, so a redelivered batch is a no-op (exactly once).
 import type { Contract } from '../contracts/model.ts';
 import type { ParsedItem } from '../formats/types.ts';
-import { SOURCE_FIELD, INGESTED_AT_FIELD, nowMicros } from '../iceberg/lineage.ts';
+import { INGESTED_AT_FIELD, SOURCE_FIELD, nowMicros, withLineage } from '../iceberg/lineage.ts';
 import { createLogger } from '../log.ts';
 import type { MetadataStore } from '../metadata/types.ts';
 import { BatchBuilder, type RecordBatch } from '../records/batch.ts';
@@ -113,7 +113,8 @@ export class StreamProcessor {
         jobOf.push(envelope.jobId);
       }
     }
-    const rawResult = await this.options.tables.append(this.ns('raw'), dataset, raw, rawBuilder.flush(), checkpoint);
+    const rawBatch = withLineage(rawBuilder.flush(), `stream:${this.options.streamName}`, ingestedAt);
+    const rawResult = await this.options.tables.append(this.ns('raw'), dataset, raw, rawBatch, checkpoint);
 
     if (!processor) {
       // A dataset without a contract is kept in raw only, and its records are quarantined with the reason.

@@ -1,0 +1,53 @@
+"""Pieces the lakehouse DAGs share: the assets that link them, Step Functions execution names, settings.
+
+Not a DAG file (listed in .airflowignore); importable because Airflow puts the DAGs folder on sys.path, on MWAA too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import Asset
+
+# Updated when the processor has committed new Iceberg snapshots to the processed tables: by lakehouse_pipeline
+# when its Step Functions execution succeeds, or by the stream processor itself through Airflow's REST API
+# (POST /api/v2/assets/events with extra {"table": ..., "snapshot_id": ...}).
+PROCESSED_TABLES = Asset(name='lakehouse_processed_tables', uri='s3://lakehouse/processed/', group='lakehouse')
+
+# Updated when dbt has rebuilt the curated star schema.
+CURATED_MARTS = Asset(name='lakehouse_curated_marts', uri='s3://lakehouse/curated/marts/', group='lakehouse')
+
+AWS_CONN_ID = 'aws_default'
+
+# How often a sensor looks at its execution. Between looks the sensor gives its worker slot back (reschedule).
+POKE_INTERVAL = timedelta(seconds=int(os.environ.get('LAKEHOUSE_SFN_POKE_INTERVAL_SECONDS', '60')))
+
+_NOT_ALLOWED = re.compile(r'[^A-Za-z0-9_-]+')
+_MAX_NAME = 80
+
+
+def execution_name(dag_id: str, run_id: str) -> str:
+    """A Step Functions execution name that is the same on every try of one DAG run.
+
+    StartExecution with an existing name and the same input returns the running execution instead of starting a
+    second one, so retrying the start task can never run the pipeline twice. Names allow [A-Za-z0-9_-] up to 80
+    characters; a hash of the full run id keeps truncated names distinct.
+    """
+    digest = hashlib.sha256(f'{dag_id}/{run_id}'.encode()).hexdigest()[:10]
+    readable = _NOT_ALLOWED.sub('-', f'{dag_id}-{run_id}').strip('-')
+    return f'{readable[: _MAX_NAME - len(digest) - 1]}-{digest}'
+
+
+def asset_event_extras(triggering_asset_events: Mapping[Any, Sequence[Any]] | None) -> str:
+    """The extras of the asset events that triggered a run (e.g. table and snapshot id), as a JSON list."""
+    extras = [dict(event.extra or {}) for events in (triggering_asset_events or {}).values() for event in events]
+    return json.dumps(extras, sort_keys=True, default=str)
+
+
+USER_MACROS = {'sfn_execution_name': execution_name, 'asset_event_extras': asset_event_extras}

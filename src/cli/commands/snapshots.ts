@@ -1,0 +1,45 @@
+// `lakehouse snapshots <table>`: a table's snapshot history (newest last), with summaries.
+import type { Command } from 'commander';
+import { defaultWarehouse, formatTableIdentifier, openCatalog, parseTableIdentifier } from '../../catalog/index.ts';
+import { Table } from '../../iceberg/table.ts';
+import { printSummary } from '../output.ts';
+import { addCatalogOptions, type CatalogCliOptions } from './tables.ts';
+
+export async function listSnapshots(name: string, options: CatalogCliOptions) {
+  const identifier = parseTableIdentifier(name);
+  const catalog = openCatalog({
+    warehouse: defaultWarehouse(options.warehouse),
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+  });
+  try {
+    const table = await Table.load(catalog, identifier);
+    const m = table.metadata;
+    return {
+      table: formatTableIdentifier(identifier),
+      metadata_location: table.metadataLocation,
+      current_snapshot_id: m['current-snapshot-id']?.toString() ?? null,
+      snapshots: m.snapshots.map((s) => ({
+        snapshot_id: s['snapshot-id'].toString(),
+        parent_snapshot_id: s['parent-snapshot-id']?.toString() ?? null,
+        sequence_number: Number(s['sequence-number']),
+        timestamp: new Date(s['timestamp-ms']).toISOString(),
+        operation: s.summary.operation,
+        manifest_list: s['manifest-list'],
+        summary: s.summary,
+      })),
+    };
+  } finally {
+    await catalog.close();
+  }
+}
+
+export function register(program: Command): void {
+  addCatalogOptions(
+    program
+      .command('snapshots')
+      .description("Show a table's snapshots: id, parent, sequence number, operation and summary")
+      .argument('<table>', 'namespace.table'),
+  )
+    .addHelpText('after', '\nPrints one JSON object: {"table","current_snapshot_id","snapshots":[…]}.')
+    .action(async (table: string, opts: CatalogCliOptions) => printSummary(await listSnapshots(table, opts)));
+}

@@ -1,0 +1,289 @@
+// `lakehouse run`, the main job on embedded defaults: sample → ingest API → stream → processor → raw and processed
+// Iceberg tables → run record → dbt marts → quality checks → one summary. The components are the ones that run in
+// AWS (the same API service, processor and record path), with local adapters: Fastify for API Gateway, the
+// on-disk log for Kinesis, the SQL catalog for Glue, SQLite for DynamoDB, dbt-duckdb for Athena.
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createServer } from '../api/server.ts';
+import { IngestApi } from '../api/service.ts';
+import { SqlCatalog } from '../catalog/sql.ts';
+import { BUILTIN_CONTRACTS, loadContract } from '../contracts/load.ts';
+import { createLogger } from '../log.ts';
+import { SqliteMetadataStore, metadataDbPath } from '../metadata/index.ts';
+import type { DatasetCounts } from '../metadata/types.ts';
+import { IcebergTables } from '../processor/iceberg-tables.ts';
+import { StreamProcessor } from '../processor/processor.ts';
+import type { QuarantineSink } from '../processor/types.ts';
+import type { QuarantineEntry } from '../records/pipeline.ts';
+import { QuarantineWriter } from '../records/quarantine.ts';
+import { SAMPLE_DATASETS, type SampleDataset } from '../sample/generate.ts';
+import { Consumer, LocalStream } from '../stream/index.ts';
+import { postRecords } from './client.ts';
+import { dbtBuild, type DbtResult } from './dbt.ts';
+import { runQuery } from '../iceberg/query/query.ts';
+
+export const PIPELINE_NAME = 'lakehouse_local';
+const STREAM = 'ingest';
+const DAY_MS = 86_400_000;
+const log = createLogger('run');
+
+export interface RunOptions {
+  readonly warehouse: string;
+  readonly counts: Readonly<Record<SampleDataset, number>>;
+  readonly seed: number;
+  readonly invalidRate: number;
+  /** Build the dbt marts (default true). */
+  readonly dbt?: boolean;
+  readonly progress?: (message: string) => void;
+}
+
+export interface DatasetSummary {
+  received: number;
+  accepted: number;
+  quarantined: number;
+  rejectedByApi: number;
+  snapshots: string[];
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly run: number;
+  readonly warehouse: string;
+  readonly datasets: Record<string, DatasetSummary>;
+  readonly latency: { readonly jobs: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
+  readonly marts: Record<string, number>;
+  readonly quality: { readonly passed: number; readonly failed: number; readonly failures: string[] };
+  readonly dbt?: { readonly ok: boolean; readonly seconds: number; readonly models: number; readonly tests: number };
+  readonly paths: Record<string, string>;
+}
+
+class LocalQuarantine implements QuarantineSink {
+  private readonly writers = new Map<string, QuarantineWriter>();
+  private readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+  async write(dataset: string, entries: readonly QuarantineEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    let writer = this.writers.get(dataset);
+    if (!writer) {
+      await mkdir(join(this.dir, dataset), { recursive: true });
+      writer = new QuarantineWriter(join(this.dir, dataset, 'quarantine.ndjson'));
+      this.writers.set(dataset, writer);
+    }
+    await writer.write(entries);
+  }
+  async close(): Promise<void> {
+    for (const writer of this.writers.values()) await writer.close();
+  }
+}
+
+export async function runLocalPipeline(options: RunOptions): Promise<RunSummary> {
+  const { warehouse } = options;
+  const say = options.progress ?? (() => undefined);
+  await mkdir(warehouse, { recursive: true });
+  const metadata = new SqliteMetadataStore(metadataDbPath(warehouse));
+  const run = (await metadata.listRuns(PIPELINE_NAME)).length;
+  const runId = randomUUID();
+  const executionDate = new Date().toISOString();
+  await metadata.startRun({ pipelineName: PIPELINE_NAME, executionDate, runId });
+  const quarantineDir = join(warehouse, 'quarantine', `run-${String(run).padStart(4, '0')}-${runId.slice(0, 8)}`);
+  const quarantine = new LocalQuarantine(quarantineDir);
+  const catalog = new SqlCatalog({ warehouse, name: 'lakehouse' });
+  const stream = await LocalStream.open(warehouse, STREAM);
+  const contracts = await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name)));
+  const datasets: Record<string, DatasetSummary> = {};
+  try {
+    const api = new IngestApi({
+      contracts,
+      stream,
+      metadata,
+      catalogHealth: async () => ({ ok: true, detail: { tables: (await catalog.listTables()).length } }),
+    });
+    const server = createServer(api);
+    const url = await server.listen({ host: '127.0.0.1', port: 0 });
+    const processor = new StreamProcessor({
+      contracts,
+      tables: new IcebergTables(catalog),
+      metadata,
+      quarantine,
+      streamName: STREAM,
+    });
+    const consumer = new Consumer({
+      warehouse,
+      stream: STREAM,
+      handler: processor.handle,
+      batchSize: 500,
+      maxBatchingWindowMs: 100,
+    });
+    await consumer.start();
+    const stop = new AbortController();
+    const consuming = consumer.run(stop.signal);
+    say(`ingest API on ${url}; processor consuming stream "${STREAM}"`);
+
+    // Each run covers the next week of event time, with new orders and new versions of the same users.
+    const start = new Date(Date.UTC(2026, 10, 1) + run * 7 * DAY_MS);
+    const acceptedAt = new Map<string, number>();
+    const jobsByDataset = new Map<string, string[]>();
+    for (const dataset of ['users', 'events', 'orders'] as SampleDataset[]) {
+      const lines = [
+        ...SAMPLE_DATASETS[dataset](options.counts[dataset], {
+          seed: options.seed + run * 1000,
+          invalidRate: options.invalidRate,
+          users: options.counts.users,
+          start,
+          firstId: dataset === 'orders' ? 1 + run * options.counts.orders : 1,
+        }),
+      ];
+      say(`posting ${lines.length} ${dataset} through the API`);
+      const posted = await postRecords(url, dataset, lines, { source: `sample:${dataset}:run-${run}` });
+      await quarantine.write(dataset, posted.quarantined);
+      for (const [job, at] of posted.acceptedAt) acceptedAt.set(job, at);
+      jobsByDataset.set(dataset, posted.jobIds);
+      datasets[dataset] = {
+        received: posted.received,
+        accepted: 0,
+        quarantined: posted.quarantined.length,
+        rejectedByApi: posted.quarantined.length,
+        snapshots: [],
+      };
+    }
+
+    say('waiting for the processor to commit every accepted job');
+    const latencies = await waitForJobs(metadata, acceptedAt, 120_000);
+    stop.abort();
+    await consuming;
+    await consumer.close();
+    await server.close();
+
+    for (const outcome of processor.outcomes) {
+      const summary = datasets[outcome.dataset];
+      if (!summary || outcome.duplicate) continue;
+      summary.accepted += outcome.accepted;
+      summary.quarantined += outcome.quarantined;
+      if (outcome.snapshotId) summary.snapshots.push(outcome.snapshotId);
+    }
+    await quarantine.close();
+
+    let dbt: DbtResult | undefined;
+    if (options.dbt !== false) {
+      say('building the marts with dbt (local target: DuckDB over the Iceberg tables)');
+      dbt = await dbtBuild(warehouse, (line) => log.debug({ dbt: line }));
+    }
+    const marts: Record<string, number> = {};
+    if (dbt) {
+      const models = dbt.results.filter(
+        (r) =>
+          r.uniqueId.startsWith('model.') &&
+          r.uniqueId
+            .split('.')
+            .pop()
+            ?.match(/^(fct|dim)_/),
+      );
+      for (const model of models) {
+        const name = model.uniqueId.split('.').pop() as string;
+        const result = await runQuery(`select count(*) as n from marts.${name}`, catalog);
+        marts[`marts.${name}`] = Number(result.rows[0]?.[0] ?? 0);
+      }
+    }
+
+    const failures: string[] = [];
+    let passed = 0;
+    const check = (ok: boolean, what: string) => (ok ? passed++ : failures.push(what));
+    for (const [dataset, s] of Object.entries(datasets)) {
+      check(
+        s.received === s.accepted + s.quarantined,
+        `${dataset}: received ${s.received} != accepted ${s.accepted} + quarantined ${s.quarantined}`,
+      );
+    }
+    check(latencies.failed === 0, `${latencies.failed} jobs failed`);
+    for (const r of dbt?.results ?? [])
+      if (r.resourceType === 'test') check(r.status === 'pass', `dbt ${r.uniqueId}: ${r.status} ${r.message ?? ''}`);
+
+    const counts: DatasetCounts = Object.fromEntries(
+      Object.entries(datasets).map(([d, s]) => [
+        d,
+        { received: s.received, accepted: s.accepted, quarantined: s.quarantined },
+      ]),
+    );
+    const snapshotIds = Object.fromEntries(
+      Object.entries(datasets).flatMap(([d, s]) =>
+        s.snapshots.length ? [[`processed.${d}`, s.snapshots[s.snapshots.length - 1] as string]] : [],
+      ),
+    );
+    const ok = failures.length === 0 && (dbt?.ok ?? true);
+    await metadata.finishRun(PIPELINE_NAME, executionDate, {
+      status: ok ? 'succeeded' : 'failed',
+      counts,
+      snapshotIds,
+      ...(ok ? {} : { error: failures.slice(0, 5).join('; ') || 'dbt build failed' }),
+    });
+    return {
+      runId,
+      run,
+      warehouse,
+      datasets,
+      latency: latencies.summary,
+      marts,
+      quality: { passed, failed: failures.length, failures },
+      ...(dbt
+        ? {
+            dbt: {
+              ok: dbt.ok,
+              seconds: dbt.elapsedSeconds,
+              models: dbt.results.filter((r) => r.resourceType === 'model').length,
+              tests: dbt.results.filter((r) => r.resourceType === 'test').length,
+            },
+          }
+        : {}),
+      paths: {
+        catalog: join(warehouse, 'catalog.db'),
+        tables: warehouse,
+        marts: join(warehouse, 'marts.duckdb'),
+        metadata: metadataDbPath(warehouse),
+        stream: join(warehouse, 'stream', STREAM),
+        quarantine: quarantineDir,
+      },
+    };
+  } catch (error) {
+    await metadata
+      .finishRun(PIPELINE_NAME, executionDate, { status: 'failed', error: (error as Error).message })
+      .catch(() => undefined);
+    throw error;
+  } finally {
+    await stream.close();
+    await catalog.close();
+    await metadata.close();
+  }
+}
+
+async function waitForJobs(
+  metadata: SqliteMetadataStore,
+  acceptedAt: ReadonlyMap<string, number>,
+  timeoutMs: number,
+): Promise<{ failed: number; summary: RunSummary['latency'] }> {
+  const pending = new Set(acceptedAt.keys());
+  const latencies: number[] = [];
+  let failed = 0;
+  const deadline = Date.now() + timeoutMs;
+  while (pending.size) {
+    for (const jobId of [...pending]) {
+      const job = await metadata.getJob(jobId);
+      if (job?.status === 'committed' || job?.status === 'failed') {
+        pending.delete(jobId);
+        if (job.status === 'failed') failed++;
+        latencies.push(Date.parse(job.updatedAt) - (acceptedAt.get(jobId) ?? Date.parse(job.createdAt)));
+      }
+    }
+    if (!pending.size) break;
+    if (Date.now() > deadline) throw new Error(`${pending.size} jobs were not committed within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  return {
+    failed,
+    summary: { jobs: latencies.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: latencies[latencies.length - 1] ?? 0 },
+  };
+}

@@ -1,0 +1,69 @@
+"""The Athena targets parse, and compile wherever no AWS connection is needed (incremental models ask Glue whether
+their table exists, so they compile only against a real account)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_dbt
+
+ATHENA_ENV = {
+    'AWS_REGION': 'eu-west-1',
+    'AWS_ACCESS_KEY_ID': 'testing',
+    'AWS_SECRET_ACCESS_KEY': 'testing',
+    'LAKEHOUSE_ATHENA_WORKGROUP': 'lakehouse-dev',
+    'LAKEHOUSE_ATHENA_RESULTS_S3': 's3://lakehouse-dev-athena/results/',
+    'LAKEHOUSE_CURATED_S3': 's3://lakehouse-dev-lake/curated/',
+    'LAKEHOUSE_GLUE_DATABASE_PREFIX': 'lakehouse_dev',
+    'LAKEHOUSE_PROCESSED_DATABASE': 'lakehouse_dev_processed',
+}
+
+
+@pytest.mark.parametrize('target', ['dev', 'staging', 'prod'])
+def test_athena_targets_parse(tmp_path: Path, target: str) -> None:
+    result = run_dbt(tmp_path, 'parse', '--target', target, env=ATHENA_ENV)
+    assert result.returncode == 0, result.output
+    manifest = json.loads((tmp_path / 'dbt-target' / 'manifest.json').read_text())
+    assert manifest['metadata']['adapter_type'] == 'athena'
+    nodes = manifest['nodes']
+    fct_events = nodes['model.lakehouse.fct_events']
+    assert fct_events['schema'] == 'lakehouse_dev_marts'
+    assert fct_events['config']['table_type'] == 'iceberg'
+    assert fct_events['config']['format'] == 'parquet'
+    assert fct_events['config']['incremental_strategy'] == 'merge'
+    assert fct_events['config']['unique_key'] == 'event_id'
+    assert fct_events['config']['partitioned_by'] == ['day(event_ts)']
+    assert nodes['model.lakehouse.fct_orders']['config']['partitioned_by'] == ['day(order_ts)']
+    assert manifest['sources']['source.lakehouse.processed.events']['schema'] == 'lakehouse_dev_processed'
+
+
+def test_athena_compile_uses_trino_sql(tmp_path: Path) -> None:
+    result = run_dbt(
+        tmp_path,
+        'compile',
+        '--target',
+        'dev',
+        '--no-populate-cache',
+        '--exclude',
+        'config.materialized:incremental',
+        env=ATHENA_ENV,
+    )
+    assert result.returncode == 0, result.output
+    compiled = tmp_path / 'dbt-target' / 'compiled' / 'lakehouse' / 'models'
+    items = (compiled / 'staging' / 'stg_order_items.sql').read_text()
+    assert 'cross join unnest(o.line_items) with ordinality' in items
+    events = (compiled / 'staging' / 'stg_events.sql').read_text()
+    assert '"awsdatacatalog"."lakehouse_dev_processed"."events"' in events
+    assert "cast(event_ts at time zone 'UTC' as timestamp(6))" in events
+    dim_date = (compiled / 'marts' / 'dim_date.sql').read_text()
+    assert 'sequence(' in dim_date and 'day_of_week(date_day)' in dim_date
+
+
+def test_missing_athena_setting_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv('LAKEHOUSE_CURATED_S3', raising=False)
+    env = {k: v for k, v in ATHENA_ENV.items() if k != 'LAKEHOUSE_CURATED_S3'}
+    result = run_dbt(tmp_path, 'parse', '--target', 'prod', env=env)
+    assert result.returncode != 0
+    assert "Env var required but not provided: 'LAKEHOUSE_CURATED_S3'" in result.output
