@@ -82,7 +82,7 @@ export class GlueCatalog implements Catalog {
   }
 
   tableLocation(table: TableIdentifier): string {
-    return joinPath(this.warehouse, `${table.namespace}.db`, table.name);
+    return joinPath(this.warehouse, table.namespace, table.name);
   }
 
   async listNamespaces(): Promise<string[]> {

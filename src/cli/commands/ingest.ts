@@ -8,7 +8,7 @@ import { defaultWarehouse, formatTableIdentifier, openCatalog, parseTableIdentif
 import { loadContract } from '../../contracts/load.ts';
 import { ioError, LakehouseError } from '../../errors.ts';
 import { withLineage, nowMicros } from '../../iceberg/lineage.ts';
-import { Table, type Checkpoint } from '../../iceberg/table.ts';
+import { committedCheckpoint, Table, type Checkpoint } from '../../iceberg/table.ts';
 import type { DataFile } from '../../iceberg/types.ts';
 import { isS3 } from '../../io/index.ts';
 import { processInput } from '../../records/pipeline.ts';
@@ -67,6 +67,24 @@ export async function ingest(input: string, options: IngestOptions) {
   const catalog = openCatalog({ warehouse, ...(options.catalog ? { catalog: options.catalog } : {}) });
   try {
     const table = await Table.createOrLoad(catalog, identifier, contract);
+    const done = committedCheckpoint(table.metadata, checkpoint.source);
+    if (done !== undefined && done >= checkpoint.offset) {
+      // Already committed: skip the work (commitFiles would also detect it, after writing files for nothing).
+      return {
+        table: formatTableIdentifier(identifier),
+        format,
+        received: 0,
+        accepted: 0,
+        quarantined: 0,
+        snapshot_id: null,
+        metadata_location: table.metadataLocation,
+        committed: false,
+        reason: 'checkpoint already committed',
+        attempts: 0,
+        checkpoint: { source: checkpoint.source, offset: checkpoint.offset.toString() },
+        files: [],
+      };
+    }
     await table.evolveSchema(contract);
     const quarantineDir = join(
       isS3(warehouse) ? resolve('.lakehouse') : warehouse,

@@ -20,11 +20,23 @@ describe(`${WRITERS} concurrent writers through the SQL catalog`, () => {
     const files = Array.from({ length: WRITERS }, (_, i) =>
       writeLines(join(dir, `in-${i}.ndjson`), eventRecords(150, { seed: 100 + i, invalidRate: 0 })),
     );
-    const results = await Promise.all(
+    // All writers write their data files, then wait at a barrier and are released together, so that their
+    // commits really race (otherwise process start-up times could serialise them).
+    const barrier = join(dir, 'barrier');
+    const running = Promise.all(
       files.map((file) =>
-        runCli(['ingest', file, '--table', 'raw.events', '--contract', 'events', '--warehouse', warehouse]),
+        runCli(['ingest', file, '--table', 'raw.events', '--contract', 'events', '--warehouse', warehouse], {
+          LAKEHOUSE_BARRIER_AT: 'after-data-files',
+          LAKEHOUSE_BARRIER_FILE: barrier,
+        }),
       ),
     );
+    const deadline = Date.now() + 60_000;
+    while (readdirSync(dir).filter((n) => n.startsWith('barrier.')).length < WRITERS && Date.now() < deadline) {
+      await new Promise((done) => setTimeout(done, 20));
+    }
+    writeFileSync(barrier, '');
+    const results = await running;
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     outputs = results.map((r) => JSON.parse(r.stdout) as (typeof outputs)[number]);
     report = check({

@@ -69,7 +69,7 @@ describe('GlueCatalog against moto', () => {
     const created = table.metadataLocation;
     const got = await glue.client.send(new GetTableCommand({ DatabaseName: 'lake', Name: 'events' }));
     expect(got.Table?.Parameters).toMatchObject({ table_type: 'ICEBERG', metadata_location: table.metadataLocation });
-    expect(table.metadataLocation).toMatch(/^s3:\/\/lakehouse-test\/warehouse\/lake\.db\/events\/metadata\/00000-/);
+    expect(table.metadataLocation).toMatch(/^s3:\/\/lakehouse-test\/warehouse\/lake\/events\/metadata\/00000-/);
     const columns = got.Table?.StorageDescriptor?.Columns ?? [];
     expect(columns.map((c) => [c.Name, c.Parameters?.['iceberg.field.id']])).toEqual([
       ...contract.fields.map((f) => [f.name, String(f.id)]),

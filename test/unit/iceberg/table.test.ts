@@ -110,6 +110,26 @@ describe('commits on the SQL catalog', () => {
     await catalog.close();
   });
 
+  it('turns a concurrent re-run of a committed checkpoint into a no-op and removes its files', async () => {
+    const contract = await loadContract('events');
+    const catalog = new SqlCatalog({ warehouse: `${dir}/w5` });
+    const id = parseTableIdentifier('raw.events');
+    const first = await Table.createOrLoad(catalog, id, contract);
+    const second = await Table.load(catalog, id);
+    const batch = await eventsBatch(contract, 5);
+    const checkpoint = { source: 'file:x', offset: 1n };
+    // Both runs wrote their files before either committed.
+    const filesA = await first.writeFiles(batch);
+    const filesB = await second.writeFiles(batch);
+    expect((await first.commitFiles('append', filesA, { checkpoint })).noop).toBe(false);
+    const late = await second.commitFiles('append', filesB, { checkpoint });
+    expect(late.noop).toBe(true);
+    for (const f of filesB) expect(await catalog.io.exists(f.filePath)).toBe(false);
+    for (const f of filesA) expect(await catalog.io.exists(f.filePath)).toBe(true);
+    expect(second.metadata.snapshots).toHaveLength(1);
+    await catalog.close();
+  });
+
   it('reads its data files back exactly, by field id', async () => {
     const contract = await loadContract('events');
     const catalog = new SqlCatalog({ warehouse: `${dir}/w3` });

@@ -1,0 +1,11 @@
+// The Iceberg writer's public surface (see README.md).
+export * from './types.ts';
+export { CHECKPOINT_OFFSET, CHECKPOINT_SOURCE, committedCheckpoint, Table } from './table.ts';
+export type { Checkpoint, CommitResult } from './table.ts';
+export { commitWithRetry, loadTable } from './commit.ts';
+export type { CommitOptions, LoadedTable } from './commit.ts';
+export { compact, expireSnapshots, removeOrphanFiles } from './maintenance.ts';
+export { INGESTED_AT_FIELD, LINEAGE_FIELDS, nowMicros, SOURCE_FIELD, tableFields, withLineage } from './lineage.ts';
+export { ancestors, currentSnapshot, parseMetadata, serializeMetadata } from './metadata.ts';
+export { currentSchema, evolveSchema, schemaFromFields } from './schema.ts';
+export { liveFiles } from './snapshot.ts';
