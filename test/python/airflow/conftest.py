@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,7 @@ def airflow_db() -> None:
 
 
 @pytest.fixture(scope='session')
-def dagbag():  # type: ignore[no-untyped-def]
+def dagbag() -> Any:
     # BundleDagBag is what the DAG processor uses for the dags-folder bundle: it puts the folder on sys.path, which
     # is how the DAG files import lakehouse_common on MWAA too.
     from airflow.dag_processing.dagbag import BundleDagBag
@@ -100,7 +101,7 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A Step Functions client on moto, and Airflow's aws_default connection pointing at the same server."""
     import boto3
 

@@ -14,7 +14,7 @@ ROLE = 'arn:aws:iam::123456789012:role/lakehouse-sfn'
 SUCCEEDS = {
     'StartAt': 'Ingest',
     'States': {
-        'Ingest': {'Type': 'Wait', 'Seconds': 2, 'Next': 'Commit'},
+        'Ingest': {'Type': 'Wait', 'Seconds': 3, 'Next': 'Commit'},
         'Commit': {'Type': 'Pass', 'Result': {'committed_tables': ['events', 'users', 'orders']}, 'End': True},
     },
 }
