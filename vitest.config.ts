@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // (integration drives real tools — pyiceberg, DuckDB, moto's server — from vitest; pytest covers dbt and Airflow).
 export default defineConfig({
   test: {
+    // Components log JSON at info level in production; tests keep stderr for warnings and failures.
+    env: { LAKEHOUSE_LOG_LEVEL: 'warn' },
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
       { test: { name: 'stacks', include: ['test/stacks/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },

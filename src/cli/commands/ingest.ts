@@ -26,6 +26,8 @@ export interface IngestOptions {
   readonly mode?: 'append' | 'overwrite';
   readonly sourceId?: string;
   readonly offset?: string;
+  /** Directory for rejected records (default `<warehouse>/quarantine`, `./.lakehouse/quarantine` for S3). */
+  readonly quarantine?: string;
 }
 
 async function sha256(path: string): Promise<string> {
@@ -86,11 +88,8 @@ export async function ingest(input: string, options: IngestOptions) {
       };
     }
     await table.evolveSchema(contract);
-    const quarantineDir = join(
-      isS3(warehouse) ? resolve('.lakehouse') : warehouse,
-      'quarantine',
-      formatTableIdentifier(identifier),
-    );
+    const quarantineRoot = options.quarantine ?? join(isS3(warehouse) ? resolve('.lakehouse') : warehouse, 'quarantine');
+    const quarantineDir = join(quarantineRoot, formatTableIdentifier(identifier));
     await mkdir(quarantineDir, { recursive: true });
     const quarantine = new QuarantineWriter(
       join(quarantineDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`),
@@ -147,13 +146,14 @@ export function register(program: Command): void {
     .option('--delimiter <char>', 'CSV delimiter')
     .option('--batch-size <n>', 'records per batch (the de-duplication scope)', parsePositiveInt('--batch-size'))
     .option('--mode <append|overwrite>', 'append, or overwrite the partitions the input touches', 'append')
+    .option('--quarantine <dir>', 'where rejected records go (default: <warehouse>/quarantine)')
     .option('--source-id <id>', 'checkpoint source id (default: sha256 of the input)')
     .option('--offset <n>', 'checkpoint offset within the source (default: the input size in bytes)')
     .addHelpText(
       'after',
       `
 Re-running an input whose checkpoint is already committed commits nothing ("committed": false).
-Rejected records go to <warehouse>/quarantine/<namespace.table>/<time>.ndjson.
+Rejected records go to <quarantine>/<namespace.table>/<time>.ndjson.
 Prints one JSON object: {"received","accepted","quarantined","snapshot_id","metadata_location","files",…}.`,
     )
     .action(async (input: string, opts: IngestOptions) => {

@@ -16,7 +16,7 @@ import type { RecordBatch } from '../../../src/records/batch.ts';
 import { processInput } from '../../../src/records/pipeline.ts';
 import { eventRecords } from '../../../src/sample/generate.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-import { check, writeLines } from './helpers.ts';
+import { check, runCli, writeLines } from './helpers.ts';
 import { startMotoGlue, type MotoServer } from './moto-glue.ts';
 import { join } from 'node:path';
 
@@ -131,5 +131,40 @@ describe('GlueCatalog against moto', () => {
     expect(report.inspect['lake.events']?.snapshots.map((s) => s.snapshot_id)).toEqual(
       [...chain].reverse().map(String),
     );
+  });
+
+  it('ingests through `lakehouse ingest --catalog glue` with an s3:// warehouse', async () => {
+    const file = writeLines(join(dir, 'cli.ndjson'), eventRecords(80, { seed: 9, invalidRate: 0 }));
+    const run = await runCli(
+      [
+        'ingest',
+        file,
+        '--table',
+        'lake.cli_events',
+        '--contract',
+        'events',
+        '--catalog',
+        'glue',
+        '--warehouse',
+        warehouse,
+        '--quarantine',
+        join(dir, 'quarantine'),
+      ],
+      {
+        AWS_ENDPOINT_URL: moto.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const out = JSON.parse(run.stdout) as { committed: boolean; accepted: number; metadata_location: string };
+    expect(out).toMatchObject({ committed: true, accepted: 80 });
+    expect(out.metadata_location).toMatch(/^s3:\/\/lakehouse-test\/warehouse\/lake\/cli_events\/metadata\/00001-/);
+    const report = check({
+      glue: { endpoint: moto.endpoint },
+      scans: [{ table: 'lake.cli_events', count_only: true }],
+    });
+    expect(report.scans[0]?.num_rows).toBe(80);
   });
 });
