@@ -7,9 +7,10 @@ export default defineConfig({
     // Components log JSON at info level in production; tests keep stderr for warnings and failures.
     env: { LAKEHOUSE_LOG_LEVEL: 'warn' },
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
-      { test: { name: 'stacks', include: ['test/stacks/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
+      { extends: true, test: { name: 'stacks', include: ['test/stacks/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

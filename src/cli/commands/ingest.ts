@@ -88,7 +88,8 @@ export async function ingest(input: string, options: IngestOptions) {
       };
     }
     await table.evolveSchema(contract);
-    const quarantineRoot = options.quarantine ?? join(isS3(warehouse) ? resolve('.lakehouse') : warehouse, 'quarantine');
+    const quarantineRoot =
+      options.quarantine ?? join(isS3(warehouse) ? resolve('.lakehouse') : warehouse, 'quarantine');
     const quarantineDir = join(quarantineRoot, formatTableIdentifier(identifier));
     await mkdir(quarantineDir, { recursive: true });
     const quarantine = new QuarantineWriter(
