@@ -32,7 +32,7 @@ interface Server {
 }
 
 async function startServer(mode: 'api' | 'bare', warehouse: string): Promise<Server> {
-  const child = spawn(process.execPath, [join(root, 'test/bench/api-server.ts'), mode, warehouse], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_CPU_PROF] : []), join(root, 'test/bench/api-server.ts'), mode, warehouse], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, LAKEHOUSE_LOG_LEVEL: 'warn' },
   });

@@ -11,6 +11,7 @@ import { withLineage, nowMicros } from '../../iceberg/lineage.ts';
 import { committedCheckpoint, Table, type Checkpoint } from '../../iceberg/table.ts';
 import type { DataFile } from '../../iceberg/types.ts';
 import { isS3 } from '../../io/index.ts';
+import { concatBatches, type RecordBatch } from '../../records/batch.ts';
 import { processInput } from '../../records/pipeline.ts';
 import { QuarantineWriter } from '../../records/quarantine.ts';
 import { parsePositiveInt, printSummary, progressReporter } from '../output.ts';
@@ -28,6 +29,8 @@ export interface IngestOptions {
   readonly offset?: string;
   /** Directory for rejected records (default `<warehouse>/quarantine`, `./.lakehouse/quarantine` for S3). */
   readonly quarantine?: string;
+  /** Rows buffered before data files are written (default 262,144). */
+  readonly rowsPerWrite?: number;
 }
 
 async function sha256(path: string): Promise<string> {
@@ -98,15 +101,32 @@ export async function ingest(input: string, options: IngestOptions) {
     const ingestedAt = nowMicros();
     const progress = progressReporter('ingest');
     const files: DataFile[] = [];
+    // Chunks are buffered up to `rowsPerWrite` rows so that each write makes fewer, larger data files per
+    // partition; memory stays bounded by that many rows.
+    const rowsPerWrite = options.rowsPerWrite ?? 262_144;
+    let pending: RecordBatch[] = [];
+    let pendingRows = 0;
+    const flush = async (): Promise<void> => {
+      if (pendingRows === 0) return;
+      const batch = pending.length === 1 ? (pending[0] as RecordBatch) : concatBatches(contract, pending);
+      files.push(...(await table.writeFiles(withLineage(batch, source, ingestedAt))));
+      pending = [];
+      pendingRows = 0;
+    };
     let received = 0;
     let accepted = 0;
     for await (const chunk of chunks) {
       received += chunk.received;
       accepted += chunk.batch.length;
       await quarantine.write(chunk.quarantined);
-      if (chunk.batch.length) files.push(...(await table.writeFiles(withLineage(chunk.batch, source, ingestedAt))));
+      if (chunk.batch.length) {
+        pending.push(chunk.batch);
+        pendingRows += chunk.batch.length;
+        if (pendingRows >= rowsPerWrite) await flush();
+      }
       progress({ received, accepted, quarantined: quarantine.count });
     }
+    await flush();
     await quarantine.close();
     const result = await table.commitFiles(options.mode === 'overwrite' ? 'overwrite' : 'append', files, {
       checkpoint,

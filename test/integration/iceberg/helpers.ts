@@ -11,7 +11,8 @@ import { formatDecimal, type Normalised } from '../../../src/records/values.ts';
 import { runPythonJson } from '../../helpers/python.ts';
 
 export const CHECK_SCRIPT = join(import.meta.dirname, 'check_tables.py');
-const CLI = join(import.meta.dirname, 'cli-child.ts');
+// The real command line, as users run it.
+const CLI = join(import.meta.dirname, '../../../src/cli/main.ts');
 
 export function plainValue(field: Field, value: Normalised): unknown {
   if (value === null) return null;

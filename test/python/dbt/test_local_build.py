@@ -43,6 +43,22 @@ def test_marts_are_queryable_by_schema_and_name(built: tuple[Warehouse, DbtResul
     assert wh.query("select count(*) from marts.fct_events where event_id like '%000000000007'") == [(1,)]
 
 
+def test_marts_answer_when_the_file_is_attached_as_marts(built: tuple[Warehouse, DbtResult]) -> None:
+    # How `lakehouse query` attaches it: catalog marts, so `marts.x` means marts.main.x (views over the marts schema).
+    import duckdb
+
+    wh, _ = built
+    con = duckdb.connect(config={'autoinstall_known_extensions': False, 'autoload_known_extensions': False})
+    try:
+        con.execute(f"ATTACH '{wh.root / 'marts.duckdb'}' AS marts (READ_ONLY)")
+        for name in ('fct_events', 'fct_orders', 'fct_order_items', 'dim_users', 'dim_date', 'dim_products'):
+            [(via_view,)] = con.execute(f'select count(*) from marts.{name}').fetchall()
+            [(table,)] = con.execute(f'select count(*) from marts.marts.{name}').fetchall()
+            assert via_view == table > 0, name
+    finally:
+        con.close()
+
+
 def test_fct_orders_holds_the_latest_version_with_item_totals(built: tuple[Warehouse, DbtResult]) -> None:
     wh, _ = built
     rows = wh.query(

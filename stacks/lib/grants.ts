@@ -1,0 +1,34 @@
+import type { PolicyStatement } from './iam.ts';
+
+// Grant helpers over ARNs, so a stack can grant on resources another stack owns (names are deterministic).
+
+export function s3Read(sid: string, bucketArn: string, prefix = ''): PolicyStatement[] {
+  return [
+    { sid: `${sid}Get`, actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${bucketArn}/${prefix}*`] },
+    {
+      sid: `${sid}List`,
+      actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+      resources: [bucketArn],
+      ...(prefix ? { conditions: [{ test: 'StringLike', variable: 's3:prefix', values: [`${prefix}*`] }] } : {}),
+    },
+  ];
+}
+
+export function s3ReadWrite(sid: string, bucketArn: string, prefix = ''): PolicyStatement[] {
+  return [
+    ...s3Read(sid, bucketArn, prefix),
+    {
+      sid: `${sid}Put`,
+      actions: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:PutObject'],
+      resources: [`${bucketArn}/${prefix}*`],
+    },
+  ];
+}
+
+export function kmsUse(sid: string, keyArn: string): PolicyStatement {
+  return { sid, actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], resources: [keyArn] };
+}
+
+export function logsWrite(sid: string, logGroupArn: string): PolicyStatement {
+  return { sid, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroupArn}:*`] };
+}

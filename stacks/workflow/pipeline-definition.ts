@@ -1,0 +1,251 @@
+import type { Layer } from '../lib/naming.ts';
+import type { Catcher, Retrier, State, StateMachineDefinition, TaskState } from './asl.ts';
+
+export interface PipelineDefinitionProps {
+  readonly runsTable: string;
+  readonly alertTopicArn: string;
+  readonly crawlers: Readonly<Record<Layer, string>>;
+  readonly workgroup: string;
+  readonly curatedDatabase: string;
+  /** Transformation SQL; `{}` is replaced by the run's data_interval_start. */
+  readonly transformQuery: string;
+  readonly crawlerPollSeconds: number;
+  readonly crawlerMaxPolls: number;
+  readonly athenaQueryTimeoutSeconds: number;
+}
+
+// Execution input, as the Airflow DAG (dags/lakehouse_pipeline.py) sends it; the DAG also names the execution
+// after the run id, so StartExecution is idempotent per DAG run and the record carries that name.
+export interface PipelineInput {
+  readonly dag_id: string;
+  readonly run_id: string;
+  readonly data_interval_start: string;
+  readonly data_interval_end: string;
+}
+
+export const STATES = {
+  recordStart: 'RecordRunStarted',
+  crawlRaw: 'CrawlRawLayers',
+  transform: 'RunTransformations',
+  crawlCurated: 'CrawlCuratedLayer',
+  recordSuccess: 'RecordRunSucceeded',
+  recordFailure: 'RecordRunFailed',
+  notify: 'NotifyFailure',
+  failed: 'PipelineFailed',
+  succeeded: 'PipelineSucceeded',
+} as const;
+
+/** Backoff with full jitter and a cap, for throttling and transient service errors. */
+function retry(errors: readonly string[], maxAttempts = 4): Retrier[] {
+  return [
+    { ErrorEquals: errors, IntervalSeconds: 2, MaxAttempts: maxAttempts, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
+    // Anything else a task raises gets one more try, then goes to the Catch.
+    { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' },
+  ];
+}
+
+const DYNAMO_ERRORS = [
+  'DynamoDB.ProvisionedThroughputExceededException',
+  'DynamoDB.RequestLimitExceeded',
+  'DynamoDB.ThrottlingException',
+  'DynamoDB.InternalServerErrorException',
+];
+const GLUE_ERRORS = ['Glue.ThrottlingException', 'Glue.OperationTimeoutException', 'Glue.InternalServiceException'];
+const ATHENA_ERRORS = ['Athena.TooManyRequestsException', 'Athena.InternalServerException'];
+const SNS_ERRORS = ['SNS.ThrottledException', 'SNS.InternalErrorException'];
+
+const toFailure = (next: string): Catcher[] => [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: next }];
+
+/** The states of one crawler run inside a Parallel branch: start, then a bounded Wait/GetCrawler/Choice loop. */
+export function crawlerBranch(layer: Layer, crawler: string, props: PipelineDefinitionProps): StateMachineDefinition {
+  const L = layer.charAt(0).toUpperCase() + layer.slice(1);
+  const n = {
+    init: `Init${L}Polls`,
+    start: `Start${L}Crawler`,
+    wait: `Wait${L}Crawler`,
+    get: `Get${L}Crawler`,
+    count: `Count${L}Poll`,
+    ready: `Is${L}CrawlerReady`,
+    result: `Did${L}CrawlSucceed`,
+    done: `${L}CrawlDone`,
+    failed: `${L}CrawlFailed`,
+    timeout: `${L}CrawlTimedOut`,
+  };
+  const states: Record<string, State> = {
+    [n.init]: { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.poll', Next: n.start },
+    [n.start]: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:glue:startCrawler',
+      Parameters: { Name: crawler },
+      ResultPath: null,
+      Retry: retry(GLUE_ERRORS),
+      Catch: [
+        // Already running (the schedule got there first): wait for that crawl instead of failing.
+        { ErrorEquals: ['Glue.CrawlerRunningException'], ResultPath: null, Next: n.wait },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: n.failed },
+      ],
+      Next: n.wait,
+    },
+    [n.wait]: { Type: 'Wait', Seconds: props.crawlerPollSeconds, Next: n.get },
+    [n.get]: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:glue:getCrawler',
+      Parameters: { Name: crawler },
+      ResultSelector: { 'State.$': '$.Crawler.State', 'LastCrawl.$': '$.Crawler.LastCrawl' },
+      ResultPath: '$.crawler',
+      Retry: retry(GLUE_ERRORS),
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: n.failed }],
+      Next: n.count,
+    },
+    [n.count]: { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' }, ResultPath: '$.poll', Next: n.ready },
+    [n.ready]: {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.crawler.State', StringEquals: 'READY', Next: n.result },
+        { Variable: '$.poll.count', NumericGreaterThanEquals: props.crawlerMaxPolls, Next: n.timeout },
+      ],
+      Default: n.wait,
+    },
+    [n.result]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.crawler.LastCrawl.Status', StringEquals: 'SUCCEEDED', Next: n.done }],
+      Default: n.failed,
+    },
+    [n.done]: { Type: 'Pass', Result: { layer, crawler, status: 'SUCCEEDED' }, End: true },
+    [n.failed]: { Type: 'Fail', Error: 'CrawlerFailed', Cause: `crawler ${crawler} did not succeed` },
+    [n.timeout]: {
+      Type: 'Fail',
+      Error: 'CrawlerTimeout',
+      Cause: `crawler ${crawler} not READY after ${props.crawlerMaxPolls} polls`,
+    },
+  };
+  return { StartAt: n.init, States: states };
+}
+
+export function pipelineDefinition(props: PipelineDefinitionProps): StateMachineDefinition {
+  const S = STATES;
+  const key = { pipeline_name: { 'S.$': '$.dag_id' }, execution_date: { 'S.$': '$.data_interval_start' } };
+  const recordStart: TaskState = {
+    Type: 'Task',
+    Comment: 'One run record per DAG run; the execution name ties it to Airflow.',
+    Resource: 'arn:aws:states:::dynamodb:putItem',
+    Parameters: {
+      TableName: props.runsTable,
+      Item: {
+        ...key,
+        status: { S: 'running' },
+        started_at: { 'S.$': '$$.Execution.StartTime' },
+        run_id: { 'S.$': '$.run_id' },
+        execution_name: { 'S.$': '$$.Execution.Name' },
+        data_interval_end: { 'S.$': '$.data_interval_end' },
+      },
+    },
+    ResultPath: null,
+    Retry: retry(DYNAMO_ERRORS),
+    Catch: toFailure(S.recordFailure),
+    Next: S.crawlRaw,
+  };
+  return {
+    Comment: 'Lakehouse pipeline: record start, crawl raw layers, transform with Athena, crawl curated, record end.',
+    StartAt: S.recordStart,
+    TimeoutSeconds: 6 * 3600,
+    States: {
+      [S.recordStart]: recordStart,
+      [S.crawlRaw]: {
+        Type: 'Parallel',
+        Branches: [crawlerBranch('raw', props.crawlers.raw, props), crawlerBranch('processed', props.crawlers.processed, props)],
+        ResultPath: null,
+        Catch: toFailure(S.recordFailure),
+        Next: S.transform,
+      },
+      [S.transform]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::athena:startQueryExecution.sync',
+        Parameters: {
+          'QueryString.$': `States.Format('${props.transformQuery.replace(/'/g, "\\'")}', $.data_interval_start)`,
+          WorkGroup: props.workgroup,
+          QueryExecutionContext: { Database: props.curatedDatabase },
+        },
+        ResultSelector: { 'QueryExecutionId.$': '$.QueryExecution.QueryExecutionId' },
+        ResultPath: '$.transform',
+        TimeoutSeconds: props.athenaQueryTimeoutSeconds,
+        Retry: retry(ATHENA_ERRORS),
+        Catch: toFailure(S.recordFailure),
+        Next: S.crawlCurated,
+      },
+      [S.crawlCurated]: {
+        Type: 'Parallel',
+        Branches: [crawlerBranch('curated', props.crawlers.curated, props)],
+        ResultPath: null,
+        Catch: toFailure(S.recordFailure),
+        Next: S.recordSuccess,
+      },
+      [S.recordSuccess]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::dynamodb:updateItem',
+        Parameters: {
+          TableName: props.runsTable,
+          Key: key,
+          UpdateExpression: 'SET #s = :s, finished_at = :f, query_execution_id = :q',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':s': { S: 'succeeded' },
+            ':f': { 'S.$': '$$.State.EnteredTime' },
+            ':q': { 'S.$': '$.transform.QueryExecutionId' },
+          },
+        },
+        ResultPath: null,
+        Retry: retry(DYNAMO_ERRORS),
+        Catch: toFailure(S.recordFailure),
+        Next: S.succeeded,
+      },
+      [S.recordFailure]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::dynamodb:updateItem',
+        Parameters: {
+          TableName: props.runsTable,
+          Key: key,
+          UpdateExpression: 'SET #s = :s, finished_at = :f, error_name = :e, error_cause = :c',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':s': { S: 'failed' },
+            ':f': { 'S.$': '$$.State.EnteredTime' },
+            ':e': { 'S.$': '$.error.Error' },
+            ':c': { 'S.$': '$.error.Cause' },
+          },
+        },
+        ResultPath: null,
+        Retry: retry(DYNAMO_ERRORS),
+        // Even when the record cannot be written, people must hear about the failure.
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.recordError', Next: S.notify }],
+        Next: S.notify,
+      },
+      [S.notify]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sns:publish',
+        Parameters: {
+          TopicArn: props.alertTopicArn,
+          Subject: 'Lakehouse pipeline run failed',
+          'Message.$':
+            "States.Format('Run {} of {} failed in execution {}: {} — {}', $.run_id, $.dag_id, $$.Execution.Name, $.error.Error, $.error.Cause)",
+        },
+        ResultPath: null,
+        Retry: retry(SNS_ERRORS),
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: S.failed }],
+        Next: S.failed,
+      },
+      [S.failed]: { Type: 'Fail', Error: 'PipelineFailed', Cause: 'see the run record and the execution history' },
+      [S.succeeded]: { Type: 'Succeed' },
+    },
+  };
+}
+
+/** The Task states of a definition, at any depth (branches included). */
+export function taskStates(definition: StateMachineDefinition): [string, TaskState][] {
+  const out: [string, TaskState][] = [];
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type === 'Task') out.push([name, state]);
+    if (state.Type === 'Parallel') for (const branch of state.Branches) out.push(...taskStates(branch));
+  }
+  return out;
+}
