@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function/index.js';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
-import { AssetType, Fn, TerraformAsset } from 'cdktf';
+import { App, AssetType, Fn, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
 import { logsWrite } from '../lib/grants.ts';
@@ -38,7 +38,7 @@ export interface BundledFunctionProps {
   readonly statements: readonly PolicyStatement[];
   readonly reservedConcurrency?: number;
   readonly xrayTracing: boolean;
-  /** Folder for the bundles (default `cdktf.out/bundles`, next to the synthesized stacks). */
+  /** Folder for the bundles (default `<app outdir>/bundles`, next to the synthesized stacks). */
   readonly outDir?: string;
 }
 
@@ -58,7 +58,7 @@ export class BundledFunction extends Construct {
     this.functionName = naming.name(props.name);
     const entry = isAbsolute(props.entry) ? props.entry : join(REPO_ROOT, props.entry);
     if (!existsSync(entry)) throw new MissingEntryError(this.functionName, props.entry);
-    const outDir = join(props.outDir ?? join(REPO_ROOT, 'cdktf.out', 'bundles'), this.functionName);
+    const outDir = join(props.outDir ?? join(App.of(this).outdir, 'bundles'), this.functionName);
     mkdirSync(outDir, { recursive: true });
     buildSync({
       entryPoints: [entry],
@@ -124,7 +124,6 @@ export class BundledFunction extends Construct {
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       environment: {
         variables: {
-          NODE_OPTIONS: '--enable-source-maps',
           // Powertools-style structured logs: JSON lines with service name and level, read by log insights.
           POWERTOOLS_SERVICE_NAME: this.functionName,
           LAKEHOUSE_LOG_LEVEL: 'info',

@@ -3,7 +3,7 @@ import {
   S3BucketLifecycleConfiguration,
   type S3BucketLifecycleConfigurationRule,
 } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
-import { S3BucketLogging } from '@cdktf/provider-aws/lib/s3-bucket-logging/index.js';
+import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging/index.js';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
@@ -61,7 +61,7 @@ export class SecureBucket extends Construct {
       rule: { objectOwnership: 'BucketOwnerEnforced' },
     });
     if (props.accessLogBucket)
-      new S3BucketLogging(this, 'logging', {
+      new S3BucketLoggingA(this, 'logging', {
         bucket: bucketId,
         targetBucket: props.accessLogBucket,
         targetPrefix: `${props.bucketName}/`,

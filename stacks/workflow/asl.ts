@@ -15,7 +15,7 @@ export interface Retrier {
 export interface Catcher {
   readonly ErrorEquals: readonly string[];
   readonly Next: string;
-  readonly ResultPath?: string;
+  readonly ResultPath?: string | null;
 }
 
 interface Transition {

@@ -71,54 +71,69 @@ export function crawlerBranch(layer: Layer, crawler: string, props: PipelineDefi
     failed: `${L}CrawlFailed`,
     timeout: `${L}CrawlTimedOut`,
   };
-  const states: Record<string, State> = {
-    [n.init]: { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.poll', Next: n.start },
-    [n.start]: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::aws-sdk:glue:startCrawler',
-      Parameters: { Name: crawler },
-      ResultPath: null,
-      Retry: retry(GLUE_ERRORS),
-      Catch: [
-        // Already running (the schedule got there first): wait for that crawl instead of failing.
-        { ErrorEquals: ['Glue.CrawlerRunningException'], ResultPath: null, Next: n.wait },
-        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: n.failed },
-      ],
-      Next: n.wait,
-    },
-    [n.wait]: { Type: 'Wait', Seconds: props.crawlerPollSeconds, Next: n.get },
-    [n.get]: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::aws-sdk:glue:getCrawler',
-      Parameters: { Name: crawler },
-      ResultSelector: { 'State.$': '$.Crawler.State', 'LastCrawl.$': '$.Crawler.LastCrawl' },
-      ResultPath: '$.crawler',
-      Retry: retry(GLUE_ERRORS),
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: n.failed }],
-      Next: n.count,
-    },
-    [n.count]: { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' }, ResultPath: '$.poll', Next: n.ready },
-    [n.ready]: {
-      Type: 'Choice',
-      Choices: [
-        { Variable: '$.crawler.State', StringEquals: 'READY', Next: n.result },
-        { Variable: '$.poll.count', NumericGreaterThanEquals: props.crawlerMaxPolls, Next: n.timeout },
-      ],
-      Default: n.wait,
-    },
-    [n.result]: {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.crawler.LastCrawl.Status', StringEquals: 'SUCCEEDED', Next: n.done }],
-      Default: n.failed,
-    },
-    [n.done]: { Type: 'Pass', Result: { layer, crawler, status: 'SUCCEEDED' }, End: true },
-    [n.failed]: { Type: 'Fail', Error: 'CrawlerFailed', Cause: `crawler ${crawler} did not succeed` },
-    [n.timeout]: {
-      Type: 'Fail',
-      Error: 'CrawlerTimeout',
-      Cause: `crawler ${crawler} not READY after ${props.crawlerMaxPolls} polls`,
-    },
-  };
+  const list: [string, State][] = [
+    [n.init, { Type: 'Pass', Result: { count: 0 }, ResultPath: '$.poll', Next: n.start }],
+    [
+      n.start,
+      {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::aws-sdk:glue:startCrawler',
+        Parameters: { Name: crawler },
+        ResultPath: null,
+        Retry: retry(GLUE_ERRORS),
+        Catch: [
+          // Already running (the schedule got there first): wait for that crawl instead of failing.
+          { ErrorEquals: ['Glue.CrawlerRunningException'], ResultPath: null, Next: n.wait },
+          { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: n.failed },
+        ],
+        Next: n.wait,
+      },
+    ],
+    [n.wait, { Type: 'Wait', Seconds: props.crawlerPollSeconds, Next: n.get }],
+    [
+      n.get,
+      {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::aws-sdk:glue:getCrawler',
+        Parameters: { Name: crawler },
+        ResultSelector: { 'State.$': '$.Crawler.State', 'LastCrawl.$': '$.Crawler.LastCrawl' },
+        ResultPath: '$.crawler',
+        Retry: retry(GLUE_ERRORS),
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: n.failed }],
+        Next: n.count,
+      },
+    ],
+    [
+      n.count,
+      { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' }, ResultPath: '$.poll', Next: n.ready },
+    ],
+    [
+      n.ready,
+      {
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.crawler.State', StringEquals: 'READY', Next: n.result },
+          { Variable: '$.poll.count', NumericGreaterThanEquals: props.crawlerMaxPolls, Next: n.timeout },
+        ],
+        Default: n.wait,
+      },
+    ],
+    [
+      n.result,
+      {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.crawler.LastCrawl.Status', StringEquals: 'SUCCEEDED', Next: n.done }],
+        Default: n.failed,
+      },
+    ],
+    [n.done, { Type: 'Pass', Result: { layer, crawler, status: 'SUCCEEDED' }, End: true }],
+    [n.failed, { Type: 'Fail', Error: 'CrawlerFailed', Cause: `crawler ${crawler} did not succeed` }],
+    [
+      n.timeout,
+      { Type: 'Fail', Error: 'CrawlerTimeout', Cause: `crawler ${crawler} not READY after ${props.crawlerMaxPolls} polls` },
+    ],
+  ];
+  const states: Record<string, State> = Object.fromEntries(list);
   return { StartAt: n.init, States: states };
 }
 

@@ -31,7 +31,36 @@ export function register(program: Command): void {
       `
 Every table is a view <namespace>.<table>; <warehouse>/marts.duckdb (built by dbt) is attached read-only as "marts".
 Needs the tools venv (DuckDB + iceberg extension): set LAKEHOUSE_PYTHON to use another interpreter.
-Prints one JSON object: {"sql","columns","types","row_count","rows"}.`,
+Prints a table; --json prints one JSON object per row (JSON lines); --summary one object with columns and rows.`,
     )
-    .action(async (sql: string, opts: CatalogCliOptions) => printSummary(await query(sql, opts)));
+    .option('--json', 'JSON lines: one object per row')
+    .option('--summary', 'one JSON object: {"sql","columns","types","row_count","rows"}')
+    .action(async (sql: string, opts: CatalogCliOptions & { json?: boolean; summary?: boolean }) => {
+      const result = await query(sql, opts);
+      if (opts.summary) return printSummary(result);
+      if (opts.json) {
+        for (const row of result.rows) {
+          process.stdout.write(JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c, row[i]]))) + '\n');
+        }
+        return;
+      }
+      process.stdout.write(formatTable(result.columns, result.rows));
+    });
+}
+
+/** A plain text table, numbers right-aligned, like a SQL shell prints it. */
+export function formatTable(columns: readonly string[], rows: readonly unknown[][]): string {
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v as string);
+  const cells = rows.map((row) => row.map(cell));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = columns.map((_, i) => rows.every((r) => r[i] === null || typeof r[i] === 'number'));
+  const line = (values: readonly string[]) =>
+    values
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0)))
+      .join(' │ ')
+      .trimEnd();
+  const rule = widths.map((w) => '─'.repeat(w)).join('─┼─');
+  const count = `(${rows.length} row${rows.length === 1 ? '' : 's'})`;
+  return [line(columns), rule, ...cells.map(line), count].join('\n') + '\n';
 }

@@ -67,10 +67,17 @@ def main():
         # dbt builds its models in schemas of marts.duckdb (marts.fct_orders, staging.stg_events, …). Each becomes a
         # view under the same schema name here, so `marts.fct_orders` resolves exactly as it reads in dbt.
         con.execute(f"ATTACH '{marts.replace(chr(39), chr(39) * 2)}' AS dbt_marts (READ_ONLY)")
+        # Only dbt's tables (marts, snapshots): its views are defined against the file's own catalog name, which
+        # cannot be attached under that name here without clashing with the `marts` schema. Iceberg namespaces
+        # (raw, processed) keep pointing at the live tables, not at dbt's local copies of its sources.
         relations = con.execute(
-            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = 'dbt_marts'"
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog = 'dbt_marts' AND table_type = 'BASE TABLE'"
         ).fetchall()
+        iceberg_namespaces = {t["namespace"] for t in request.get("tables", [])}
         for schema, name in relations:
+            if schema in iceberg_namespaces:
+                continue
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
             con.execute(
                 f"CREATE VIEW IF NOT EXISTS {quote(schema)}.{quote(name)} AS SELECT * FROM dbt_marts.{quote(schema)}.{quote(name)}"

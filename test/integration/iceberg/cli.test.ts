@@ -52,12 +52,20 @@ describe('lakehouse ingest / tables / snapshots / query / maintain', () => {
   });
 
   it('queries the current snapshot in DuckDB, and the dbt marts next to it', async () => {
-    const out = (await cli('query', 'SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM raw.events')) as {
+    const out = (await cli(
+      'query',
+      'SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM raw.events',
+      '--summary',
+    )) as {
       rows: number[][];
     };
     expect(out.rows).toEqual([[accepted[0]! + accepted[1]!, accepted[0]! + accepted[1]!]]);
-    const marts = (await cli('query', 'SELECT n FROM marts.fct_orders')) as { rows: number[][] };
+    const marts = (await cli('query', 'SELECT n FROM marts.fct_orders', '--summary')) as { rows: number[][] };
     expect(marts.rows).toEqual([[7]]);
+    const jsonLines = await runCli(['query', 'SELECT n FROM marts.fct_orders', '--json', '--warehouse', warehouse]);
+    expect(jsonLines.stdout).toBe('{"n":7}\n');
+    const table = await runCli(['query', 'SELECT n FROM marts.fct_orders', '--warehouse', warehouse]);
+    expect(table.stdout).toBe('n\n─\n7\n(1 row)\n');
     const bad = await runCli(['query', 'SELECT nope FROM raw.events', '--warehouse', warehouse]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/lakehouse: query failed: BinderException: .*nope/);
@@ -80,7 +88,7 @@ describe('lakehouse ingest / tables / snapshots / query / maintain', () => {
     expect(out.compaction.records).toBe(accepted[0]! + accepted[1]!);
     expect(out.compaction.added_files).toBeLessThan(out.compaction.rewritten_files);
     expect(out.expired.snapshots).toHaveLength(2);
-    const after = (await cli('query', 'SELECT count(*) FROM raw.events')) as { rows: number[][] };
+    const after = (await cli('query', 'SELECT count(*) FROM raw.events', '--summary')) as { rows: number[][] };
     expect(after.rows).toEqual([[accepted[0]! + accepted[1]!]]);
     const snapshots = (await cli('snapshots', 'raw.events')) as { snapshots: { operation: string }[] };
     expect(snapshots.snapshots.map((s) => s.operation)).toEqual(['replace']);

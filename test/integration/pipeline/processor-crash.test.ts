@@ -19,27 +19,35 @@ const env = { ...process.env, LAKEHOUSE_LOG_LEVEL: 'warn' };
 
 describe('processor under kill -9', () => {
   it('loses nothing and duplicates nothing across 25 crashes and restarts', async () => {
-    const stream = await LocalStream.open(warehouse, 'ingest');
-    const lines = [...eventRecords(4000, { seed: 21, invalidRate: 0 })];
+    // Each trial adds work before starting the processor, so that every kill lands while it is busy.
+    const lines = [...eventRecords(6000, { seed: 21, invalidRate: 0 })];
     const ids = new Set(lines.map((l) => (JSON.parse(l) as { event_id: string }).event_id));
-    for (let i = 0; i < lines.length; i += 50) {
-      const published = await stream.publish(toStreamRecords(`job-${i}`, 'events', lines.slice(i, i + 50)));
-      expect(published.failedCount).toBe(0);
-    }
-    await stream.close();
-
     const random = new Random(99);
+    let published = 0;
     let killed = 0;
-    for (let trial = 0; trial < 25; trial++) {
+    for (let trial = 0; trial < 80 && killed < 25; trial++) {
+      const stream = await LocalStream.open(warehouse, 'ingest');
+      for (const end = Math.min(lines.length, published + 300); published < end; published += 50) {
+        const result = await stream.publish(
+          toStreamRecords(`job-${published}`, 'events', lines.slice(published, published + 50)),
+        );
+        expect(result.failedCount).toBe(0);
+      }
+      await stream.close();
       const processor = spawn(process.execPath, [child, warehouse], { env, stdio: 'ignore' });
-      await sleep(random.int(150, 900));
+      await sleep(random.int(250, 900));
       if (processor.exitCode === null) {
         processor.kill('SIGKILL');
         killed++;
       }
       await new Promise((done) => (processor.exitCode !== null ? done(undefined) : processor.once('exit', done)));
     }
-    expect(killed).toBeGreaterThanOrEqual(20);
+    expect(killed).toBeGreaterThanOrEqual(25);
+    const stream = await LocalStream.open(warehouse, 'ingest');
+    for (; published < lines.length; published += 50) {
+      await stream.publish(toStreamRecords(`job-${published}`, 'events', lines.slice(published, published + 50)));
+    }
+    await stream.close();
     const idsFile = join(warehouse, 'ids.json');
     writeFileSync(idsFile, JSON.stringify([...ids]));
     const finish = spawnSync(process.execPath, [child, warehouse], { env, encoding: 'utf8' });

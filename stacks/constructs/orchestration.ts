@@ -1,0 +1,132 @@
+import { readdirSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { MwaaEnvironment } from '@cdktf/provider-aws/lib/mwaa-environment/index.js';
+import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
+import { AssetType, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import type { OrchestrationConfig } from '../config/types.ts';
+import { kmsUse, s3Read } from '../lib/grants.ts';
+import { ServiceRole } from '../lib/iam.ts';
+import { LAYERS, type Naming } from '../lib/naming.ts';
+import { REPO_ROOT } from './bundled-function.ts';
+import { Network } from './network.ts';
+
+export interface OrchestrationProps {
+  readonly naming: Naming;
+  readonly config: OrchestrationConfig;
+  readonly kmsKeyArn: string;
+  readonly logRetentionDays: number;
+}
+
+/** MWAA (Airflow) in two private subnets, with DAGs and requirements uploaded from the repo as assets. */
+export class Orchestration extends Construct {
+  readonly environment: MwaaEnvironment;
+  readonly network: Network;
+
+  constructor(scope: Construct, id: string, props: OrchestrationProps) {
+    super(scope, id);
+    const { naming, config } = props;
+    const names = naming.resources;
+    const dagsArn = naming.bucketArn(names.dagsBucket);
+    this.network = new Network(this, 'network', {
+      naming,
+      cidr: config.vpcCidr,
+      natGateways: config.natGateways,
+      kmsKeyArn: props.kmsKeyArn,
+      logRetentionDays: props.logRetentionDays,
+    });
+    const sg = new SecurityGroup(this, 'sg', {
+      name: naming.name('airflow'),
+      description: 'MWAA workers, scheduler and webserver: talk to each other, egress over HTTPS',
+      vpcId: this.network.vpc.id,
+      ingress: [{ description: 'Airflow components within the group', fromPort: 0, toPort: 0, protocol: '-1', selfAttribute: true }],
+      egress: [
+        { description: 'HTTPS to AWS APIs and PyPI', fromPort: 443, toPort: 443, protocol: 'tcp', cidrBlocks: ['0.0.0.0/0'] },
+        { description: 'Metadata database within the group', fromPort: 5432, toPort: 5432, protocol: 'tcp', selfAttribute: true },
+      ],
+    });
+
+    const dir = isAbsolute(config.dagsDir) ? config.dagsDir : join(REPO_ROOT, config.dagsDir);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.py')).sort();
+    const upload = (file: string, key: string): S3Object => {
+      const asset = new TerraformAsset(this, `asset-${file}`, { path: join(dir, file), type: AssetType.FILE });
+      return new S3Object(this, `object-${file}`, {
+        bucket: names.dagsBucket,
+        key,
+        source: asset.path,
+        sourceHash: asset.assetHash,
+        kmsKeyId: props.kmsKeyArn,
+        serverSideEncryption: 'aws:kms',
+      });
+    };
+    const dagObjects = files.map((f) => upload(f, `dags/${f}`));
+    const requirements = upload('requirements.txt', 'requirements.txt');
+
+    const sfnArn = naming.arn('states', `stateMachine:${names.stateMachine}`);
+    const role = new ServiceRole(this, 'execution-role', {
+      name: naming.name('airflow'),
+      service: 'airflow-env.amazonaws.com',
+      statements: [
+        { sid: 'StartPipeline', actions: ['states:DescribeStateMachine', 'states:StartExecution'], resources: [sfnArn] },
+        {
+          sid: 'WatchPipeline',
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [naming.arn('states', `execution:${names.stateMachine}:*`)],
+        },
+        {
+          sid: 'Crawlers',
+          actions: ['glue:GetCrawler', 'glue:StartCrawler'],
+          resources: LAYERS.map((l) => naming.arn('glue', `crawler/${naming.crawler(l)}`)),
+        },
+        ...s3Read('Dags', dagsArn),
+        { sid: 'PublishMetrics', actions: ['airflow:PublishMetrics'], resources: [naming.arn('airflow', `environment/${names.mwaa}`)] },
+        {
+          sid: 'Logs',
+          actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:GetLogEvents', 'logs:GetLogGroupFields', 'logs:GetLogRecord', 'logs:GetQueryResults', 'logs:PutLogEvents'],
+          resources: [naming.arn('logs', `log-group:airflow-${names.mwaa}-*`), naming.arn('logs', `log-group:airflow-${names.mwaa}-*:*`)],
+        },
+        {
+          sid: 'CeleryQueues',
+          actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
+          // MWAA's Celery queues live in an AWS-owned account, named airflow-celery-*.
+          resources: [`arn:${naming.partition}:sqs:${naming.region}:*:airflow-celery-*`],
+        },
+        {
+          sid: 'MetricsAndLogGroups',
+          actions: ['cloudwatch:PutMetricData', 'logs:DescribeLogGroups'],
+          // PutMetricData and DescribeLogGroups support no resource-level permissions.
+          resources: ['*'],
+        },
+        kmsUse('DataKey', props.kmsKeyArn),
+      ],
+    });
+    const logging = { enabled: true, logLevel: 'INFO' };
+    this.environment = new MwaaEnvironment(this, 'environment', {
+      name: names.mwaa,
+      airflowVersion: config.airflowVersion,
+      environmentClass: config.environmentClass,
+      minWorkers: config.minWorkers,
+      maxWorkers: config.maxWorkers,
+      executionRoleArn: role.arn,
+      sourceBucketArn: dagsArn,
+      dagS3Path: 'dags/',
+      requirementsS3Path: requirements.key,
+      requirementsS3ObjectVersion: requirements.versionId,
+      webserverAccessMode: config.webserverAccess,
+      networkConfiguration: { securityGroupIds: [sg.id], subnetIds: this.network.privateSubnets.map((s) => s.id) },
+      loggingConfiguration: {
+        dagProcessingLogs: logging,
+        schedulerLogs: logging,
+        taskLogs: logging,
+        webserverLogs: { enabled: true, logLevel: 'WARNING' },
+        workerLogs: logging,
+      },
+      airflowConfigurationOptions: {
+        'core.load_examples': 'False',
+        'webserver.warn_deployment_exposure': 'False',
+      },
+      dependsOn: [role.policy, ...dagObjects],
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import { DataAwsKmsKey } from '@cdktf/provider-aws/lib/data-aws-kms-key/index.js';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/types.ts';
+import { Ingestion } from '../constructs/ingestion.ts';
+import { Alarms, AlertTopic } from '../constructs/monitoring.ts';
+import { Workflow } from '../constructs/workflow.ts';
+import { LakehouseStack } from '../lib/lakehouse-stack.ts';
+
+/** What moves data: ingestion (API, stream, Lambdas), the pipeline state machine, alerts, alarms and dashboard. */
+export class PipelineStack extends LakehouseStack {
+  readonly workflow: Workflow;
+
+  constructor(scope: Construct, config: EnvironmentConfig) {
+    super(scope, { config, part: 'pipeline' });
+    const naming = this.naming;
+    // The data stack owns the key; looking it up by alias keeps the stacks' states independent.
+    const key = new DataAwsKmsKey(this, 'data-key', { keyId: naming.dataKeyAlias });
+    const alerts = new AlertTopic(this, 'alerts', { naming, kmsKeyArn: key.arn, emails: config.monitoring.alertEmails });
+    const ingestion = new Ingestion(this, 'ingestion', {
+      naming,
+      config: config.ingestion,
+      kmsKeyArn: key.arn,
+      logRetentionDays: config.logRetentionDays,
+      xrayTracing: config.features.xrayTracing,
+    });
+    this.workflow = new Workflow(this, 'workflow', {
+      naming,
+      kmsKeyArn: key.arn,
+      alertTopicArn: naming.arn('sns', naming.resources.alertTopic),
+      logRetentionDays: config.logRetentionDays,
+      xrayTracing: config.features.xrayTracing,
+      ...config.workflow,
+    });
+    // The definition names the topic by ARN (a plain string); make the order explicit.
+    this.workflow.stateMachine.addOverride('depends_on', [
+      ...((this.workflow.stateMachine.dependsOn as string[] | undefined) ?? []),
+      `aws_sns_topic.${alerts.topic.friendlyUniqueId}`,
+    ]);
+    new Alarms(this, 'alarms', {
+      naming,
+      topicArn: alerts.arn,
+      stateMachineArn: naming.arn('states', `stateMachine:${naming.resources.stateMachine}`),
+      functionNames: [ingestion.ingest.functionName, ingestion.processor.functionName],
+      streamName: naming.resources.stream,
+      dlqName: naming.name('processor-dlq'),
+      iteratorAgeAlarmMs: config.monitoring.iteratorAgeAlarmMs,
+      dlqDepthAlarm: config.monitoring.dlqDepthAlarm,
+      region: config.region,
+    });
+    this.output('state_machine_arn', this.workflow.stateMachine.arn, 'Pipeline state machine (Airflow Variable)');
+    this.output('api_url', ingestion.stage.invokeUrl, 'Ingest API base URL (SigV4)');
+    this.output('stream_name', ingestion.stream.name, 'Kinesis stream');
+    this.output('dlq_url', ingestion.dlq.url, 'Processor dead-letter queue');
+    this.output('alert_topic_arn', alerts.arn, 'SNS alert topic');
+  }
+}
