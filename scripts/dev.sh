@@ -8,7 +8,7 @@ job=${1:-help}; shift || true
 case "$job" in
   run)
     eval "$(bash scripts/bootstrap.sh --python)"
-    exec node src/cli/main.ts demo "$@" ;;
+    exec node src/cli/main.ts run "$@" ;;
   test)
     suite=${1:-all}
     case "$suite" in unit|static) eval "$(bash scripts/bootstrap.sh)" ;; *) eval "$(bash scripts/bootstrap.sh --python)" ;; esac
