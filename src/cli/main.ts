@@ -5,7 +5,6 @@ import { Command, CommanderError } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { isLakehouseError } from '../errors.ts';
 import { register as registerConvert } from './commands/convert.ts';
-import { register as registerDemo } from './commands/demo.ts';
 import { register as registerIngest } from './commands/ingest.ts';
 import { register as registerMaintain } from './commands/maintain.ts';
 import { register as registerQuery } from './commands/query.ts';
@@ -30,7 +29,6 @@ export function buildProgram(): Command {
     registerTables,
     registerSnapshots,
     registerMaintain,
-    registerDemo,
   ];
   for (const register of commands) register(program);
   for (const command of program.commands) command.exitOverride();

@@ -40,6 +40,7 @@ export function baseConfig(environment: EnvironmentName): EnvironmentConfig {
       minWorkers: 1,
       maxWorkers: 2,
       vpcCidr: '10.40.0.0/16',
+      availabilityZones: ['a', 'b'],
       natGateways: 1,
       dagsDir: 'dags',
       webserverAccess: 'PRIVATE_ONLY',

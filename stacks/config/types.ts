@@ -65,6 +65,8 @@ export interface OrchestrationConfig {
   readonly minWorkers: number;
   readonly maxWorkers: number;
   readonly vpcCidr: string;
+  /** Zone letters of the two private subnets (MWAA needs exactly two AZs), e.g. ['a', 'b'] → eu-west-1a/b. */
+  readonly availabilityZones: readonly string[];
   /** One NAT gateway (cheaper) or one per AZ (survives an AZ outage). */
   readonly natGateways: 1 | 2;
   /** Folder whose `*.py` files and `requirements.txt` are uploaded to the DAGs bucket. */

@@ -86,6 +86,13 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   int('orchestration.minWorkers', o.minWorkers, 1, 25);
   int('orchestration.maxWorkers', o.maxWorkers, o.minWorkers, 25);
   check(CIDR16.test(o.vpcCidr), `orchestration.vpcCidr must be a 10.x.0.0/16 block, got ${JSON.stringify(o.vpcCidr)}`);
+  check(
+    Array.isArray(o.availabilityZones) &&
+      o.availabilityZones.length === 2 &&
+      new Set(o.availabilityZones).size === 2 &&
+      o.availabilityZones.every((z) => /^[a-z]$/.test(z)),
+    `orchestration.availabilityZones must be two different zone letters, got ${JSON.stringify(o.availabilityZones)}`,
+  );
   check(o.natGateways === 1 || o.natGateways === 2, 'orchestration.natGateways must be 1 or 2');
   check(typeof o.dagsDir === 'string' && o.dagsDir.length > 0, 'orchestration.dagsDir must be a folder path');
   check(['PRIVATE_ONLY', 'PUBLIC_ONLY'].includes(o.webserverAccess), 'orchestration.webserverAccess must be PRIVATE_ONLY or PUBLIC_ONLY');

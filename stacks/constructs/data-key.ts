@@ -5,7 +5,7 @@ import { policyDocument, type PolicyStatement } from '../lib/iam.ts';
 import type { Naming } from '../lib/naming.ts';
 
 // Key administration and use by principals of this account (through their IAM policies). Listed, not `kms:*`.
-const ACCOUNT_ACTIONS = [
+export const ACCOUNT_ACTIONS = [
   'kms:CancelKeyDeletion', 'kms:CreateAlias', 'kms:CreateGrant', 'kms:Decrypt', 'kms:DeleteAlias', 'kms:DescribeKey',
   'kms:DisableKey', 'kms:DisableKeyRotation', 'kms:EnableKey', 'kms:EnableKeyRotation', 'kms:Encrypt',
   'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:GetKeyPolicy', 'kms:GetKeyRotationStatus',

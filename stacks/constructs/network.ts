@@ -1,4 +1,3 @@
-import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones/index.js';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group/index.js';
 import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log/index.js';
@@ -20,6 +19,8 @@ export interface NetworkProps {
   readonly naming: Naming;
   readonly cidr: string;
   readonly natGateways: 1 | 2;
+  /** Zone letters, e.g. ['a', 'b']: pinned, so a new AZ in the region never moves a subnet. */
+  readonly availabilityZones: readonly string[];
   readonly kmsKeyArn: string;
   readonly logRetentionDays: number;
 }
@@ -35,7 +36,6 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     const { naming } = props;
-    const azs = new DataAwsAvailabilityZones(this, 'azs', { state: 'available' });
     this.vpc = new Vpc(this, 'vpc', {
       cidrBlock: props.cidr,
       enableDnsHostnames: true,
@@ -54,7 +54,7 @@ export class Network extends Construct {
     this.privateSubnets = [];
     const nats: NatGateway[] = [];
     for (const i of [0, 1]) {
-      const az = Fn.element(azs.names, i);
+      const az = `${naming.region}${props.availabilityZones[i]}`;
       const pub = new Subnet(this, `public-${i}`, {
         vpcId: this.vpc.id,
         cidrBlock: Fn.cidrsubnet(props.cidr, 8, i),

@@ -33,6 +33,7 @@ export class Orchestration extends Construct {
       naming,
       cidr: config.vpcCidr,
       natGateways: config.natGateways,
+      availabilityZones: config.availabilityZones,
       kmsKeyArn: props.kmsKeyArn,
       logRetentionDays: props.logRetentionDays,
     });

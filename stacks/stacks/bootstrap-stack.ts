@@ -7,6 +7,7 @@ import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucke
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/types.ts';
+import { ACCOUNT_ACTIONS } from '../constructs/data-key.ts';
 import { policyDocument } from '../lib/iam.ts';
 import { LakehouseStack } from '../lib/lakehouse-stack.ts';
 
@@ -18,10 +19,20 @@ export class BootstrapStack extends LakehouseStack {
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, { config, part: 'bootstrap', localState: true });
     const name = this.naming.stateBucket;
+    const keyPolicy = policyDocument(this, 'state-key-policy', [
+      {
+        sid: 'AccountAdministersAndDelegates',
+        actions: ACCOUNT_ACTIONS,
+        // In a key policy `*` means "this key"; it is the only value KMS accepts.
+        resources: ['*'],
+        principals: [{ type: 'AWS', identifiers: [this.naming.arn('iam', 'root', { region: false })] }],
+      },
+    ]);
     const key = new KmsKey(this, 'state-key', {
       description: `${this.naming.prefix} Terraform state`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
+      policy: keyPolicy.json,
     });
     // State must survive `cdktf destroy` of everything else: never force-destroyed.
     const bucket = new S3Bucket(this, 'state', { bucket: name, forceDestroy: false, lifecycle: { preventDestroy: true } });

@@ -13,10 +13,10 @@ import { tempDir } from '../../helpers/tmp.ts';
 const warehouse = tempDir('lakehouse-run-');
 const counts = ['--events', '3000', '--users', '150', '--orders', '400'];
 
-function lakehouseRun(): RunSummary {
+function lakehouseRun(...extra: string[]): RunSummary {
   const result = spawnSync(
     process.execPath,
-    ['src/cli/bin.mjs', 'run', '--warehouse', warehouse, ...counts, '--no-dbt'],
+    ['src/cli/bin.mjs', 'run', '--warehouse', warehouse, ...counts, ...extra],
     {
       encoding: 'utf8',
       env: { ...process.env, LAKEHOUSE_LOG_LEVEL: 'warn' },
@@ -26,6 +26,18 @@ function lakehouseRun(): RunSummary {
   const lines = result.stdout.trim().split('\n');
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0] as string) as RunSummary;
+}
+
+function query(sql: string): Record<string, unknown>[] {
+  const result = spawnSync(process.execPath, ['src/cli/bin.mjs', 'query', sql, '--warehouse', warehouse, '--json'], {
+    encoding: 'utf8',
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return result.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 interface Tables {
@@ -43,7 +55,7 @@ interface Tables {
 
 describe('lakehouse run (local, embedded defaults)', () => {
   it('lands every accepted record once in raw and processed Iceberg tables, twice over, and records both runs', () => {
-    const first = lakehouseRun();
+    const first = lakehouseRun('--no-dbt');
     for (const [dataset, s] of Object.entries(first.datasets)) {
       expect(s.received, dataset).toBe(s.accepted + s.quarantined);
       expect(s.quarantined, dataset).toBeGreaterThan(0); // the sample is ~3% broken on purpose
@@ -98,8 +110,11 @@ describe('lakehouse run (local, embedded defaults)', () => {
       ),
     ).toBe(true);
 
-    const second = lakehouseRun();
+    const second = lakehouseRun(); // this time with the dbt marts
     expect(second.run).toBe(1);
+    expect(second.dbt?.ok).toBe(true);
+    expect(second.quality.failed).toBe(0);
+    expect(second.dbt?.tests).toBeGreaterThan(20);
     const after = runPythonJson<Tables>('tools', join(import.meta.dirname, 'read_tables.py'), { warehouse });
     for (const dataset of ['events', 'users', 'orders']) {
       const expected = (first.datasets[dataset]?.accepted ?? 0) + (second.datasets[dataset]?.accepted ?? 0);
@@ -107,7 +122,18 @@ describe('lakehouse run (local, embedded defaults)', () => {
       expect(after.tables[`processed.${dataset}`]?.duckdb_rows, dataset).toBe(expected);
     }
     expect(after.tables['processed.events']?.snapshots).toBeGreaterThanOrEqual(2);
-  }, 240_000);
+
+    // The marts, queried through the real engine by name: every processed event is a fact, and users who changed
+    // have more than one SCD2 row with exactly one current.
+    const totalEvents = (first.datasets.events?.accepted ?? 0) + (second.datasets.events?.accepted ?? 0);
+    expect(second.marts['marts.fct_events']).toBe(totalEvents);
+    expect(query('select count(*) as n from marts.fct_events')).toEqual([{ n: totalEvents }]);
+    const history = query(
+      'select count(*) as versions, count(*) filter (where valid_to is null) as current from marts.dim_users group by user_id having count(*) > 1',
+    );
+    expect(history.length).toBeGreaterThan(0);
+    expect(history.every((h) => h.current === 1)).toBe(true);
+  }, 300_000);
 
   it('recorded both runs as succeeded with their counts and snapshot ids', async () => {
     const store = new SqliteMetadataStore(metadataDbPath(warehouse));
