@@ -14,6 +14,7 @@ export interface PipelineDefinitionProps {
   readonly athenaQueryTimeoutSeconds: number;
 }
 
+// Attribute names are the metadata store's (src/metadata/types.ts), so `lakehouse` tools read these records too.
 // Execution input, as the Airflow DAG (dags/lakehouse_pipeline.py) sends it; the DAG also names the execution
 // after the run id, so StartExecution is idempotent per DAG run and the record carries that name.
 export interface PipelineInput {
@@ -201,7 +202,7 @@ export function pipelineDefinition(props: PipelineDefinitionProps): StateMachine
         Parameters: {
           TableName: props.runsTable,
           Key: key,
-          UpdateExpression: 'SET #s = :s, finished_at = :f, query_execution_id = :q',
+          UpdateExpression: 'SET #s = :s, ended_at = :f, query_execution_id = :q',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
             ':s': { S: 'succeeded' },
@@ -220,13 +221,12 @@ export function pipelineDefinition(props: PipelineDefinitionProps): StateMachine
         Parameters: {
           TableName: props.runsTable,
           Key: key,
-          UpdateExpression: 'SET #s = :s, finished_at = :f, error_name = :e, error_cause = :c',
-          ExpressionAttributeNames: { '#s': 'status' },
+          UpdateExpression: 'SET #s = :s, ended_at = :f, #e = :e',
+          ExpressionAttributeNames: { '#s': 'status', '#e': 'error' },
           ExpressionAttributeValues: {
             ':s': { S: 'failed' },
             ':f': { 'S.$': '$$.State.EnteredTime' },
-            ':e': { 'S.$': '$.error.Error' },
-            ':c': { 'S.$': '$.error.Cause' },
+            ':e': { 'S.$': "States.Format('{}: {}', $.error.Error, $.error.Cause)" },
           },
         },
         ResultPath: null,

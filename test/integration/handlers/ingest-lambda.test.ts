@@ -11,7 +11,7 @@ import { createIngestHandler, ingestApiFromEnv } from '../../../src/handlers/ing
 import { jobsTableDefinition, runsTableDefinition } from '../../../src/metadata/dynamodb.ts';
 import { readKinesisStream } from '../../../src/stream/kinesis.ts';
 import { validEvent } from '../../helpers/collect.ts';
-import { startMoto, type Moto } from '../stream/moto.ts';
+import { startMoto, type Moto } from '../../helpers/moto.ts';
 
 let moto: Moto;
 const template = JSON.parse(

@@ -12,7 +12,7 @@ import { S3FileIO } from '../../../src/io/s3.ts';
 import { DynamoMetadataStore, jobsTableDefinition, runsTableDefinition } from '../../../src/metadata/dynamodb.ts';
 import { eventRecords } from '../../../src/sample/generate.ts';
 import { toKinesisEvent } from '../../../src/stream/lambda-event.ts';
-import { startMoto, type Moto } from '../stream/moto.ts';
+import { startMoto, type Moto } from '../../helpers/moto.ts';
 
 let moto: Moto;
 const config = () => ({ ...moto.clientConfig });

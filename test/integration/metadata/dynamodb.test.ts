@@ -16,8 +16,8 @@ import {
   runsTableDefinition,
 } from '../../../src/metadata/dynamodb.ts';
 import { describeMetadataContract } from '../../unit/metadata/contract.ts';
-import { startMoto } from '../stream/moto.ts';
-import type { Moto } from '../stream/moto.ts';
+import { startMoto } from '../../helpers/moto.ts';
+import type { Moto } from '../../helpers/moto.ts';
 
 let moto: Moto;
 let client: DynamoDBClient;

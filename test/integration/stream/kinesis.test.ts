@@ -7,8 +7,8 @@ import type { InitializeHandler, InitializeHandlerArguments, MetadataBearer } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkRecords, KinesisStream, readKinesisStream } from '../../../src/stream/kinesis.ts';
 import { fromKinesisEvent, toKinesisEvent } from '../../../src/stream/lambda-event.ts';
-import { startMoto } from './moto.ts';
-import type { Moto } from './moto.ts';
+import { startMoto } from '../../helpers/moto.ts';
+import type { Moto } from '../../helpers/moto.ts';
 
 let moto: Moto;
 let client: KinesisClient;

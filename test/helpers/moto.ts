@@ -1,4 +1,5 @@
 // Starts moto's server (from the `tools` venv) on 127.0.0.1 and a free port for one test file, and stops it.
+// `script` runs a Python wrapper of moto's server instead (e.g. one that adds a check moto lacks).
 // A missing venv is a failure, not a skip: `bash scripts/bootstrap.sh --python` builds it.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -7,6 +8,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { venvPython } from './python.ts';
 
 export interface Moto {
   readonly endpoint: string;
@@ -20,7 +22,7 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-const MOTO_SERVER = resolve('.venvs/tools/bin/moto_server');
+const MOTO_SERVER = resolve(import.meta.dirname, '../../.venvs/tools/bin/moto_server');
 
 async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -34,14 +36,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startMoto(): Promise<Moto> {
+export async function startMoto(options: { script?: string } = {}): Promise<Moto> {
   if (!existsSync(MOTO_SERVER)) {
     throw new Error(`${MOTO_SERVER} is missing: run \`bash scripts/bootstrap.sh --python\` to build the tools venv`);
   }
   const port = await freePort();
-  const child: ChildProcess = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const address = ['-H', '127.0.0.1', '-p', String(port)];
+  const [command, args] = options.script ? [venvPython('tools'), [options.script, ...address]] : [MOTO_SERVER, address];
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const endpoint = `http://127.0.0.1:${port}`;
