@@ -8,7 +8,10 @@ export default defineConfig({
     env: { LAKEHOUSE_LOG_LEVEL: 'warn' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 } },
-      { extends: true, test: { name: 'stacks', include: ['test/stacks/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 } },
+      {
+        extends: true,
+        test: { name: 'stacks', include: ['test/stacks/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 },
+      },
       {
         extends: true,
         test: {

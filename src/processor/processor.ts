@@ -204,7 +204,7 @@ function position(record: ConsumedRecord): string {
 }
 
 function withRowLineage(batch: RecordBatch, ingestedAt: bigint, sources: readonly string[]): RecordBatch {
-  const columns = new Map<string, Normalised[]>(batch.columns as ReadonlyMap<string, Normalised[]>);
+  const columns = new Map<string, Normalised[]>(batch.columns);
   columns.set(INGESTED_AT_FIELD.name, new Array<Normalised>(batch.length).fill(ingestedAt));
   columns.set(SOURCE_FIELD.name, sources.slice(0, batch.length));
   return { contract: batch.contract, length: batch.length, columns };

@@ -32,10 +32,19 @@ interface Server {
 }
 
 async function startServer(mode: 'api' | 'bare', warehouse: string): Promise<Server> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_CPU_PROF] : []), join(root, 'test/bench/api-server.ts'), mode, warehouse], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LAKEHOUSE_LOG_LEVEL: 'warn' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_CPU_PROF] : []),
+      join(root, 'test/bench/api-server.ts'),
+      mode,
+      warehouse,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LAKEHOUSE_LOG_LEVEL: 'warn' },
+    },
+  );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const first = await lines.next();
   return { url: (JSON.parse(first.value as string) as { url: string }).url, child, lines };

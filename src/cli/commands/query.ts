@@ -50,8 +50,12 @@ Prints a table; --json prints one JSON object per row (JSON lines); --summary on
 
 /** A plain text table, numbers right-aligned, like a SQL shell prints it. */
 export function formatTable(columns: readonly string[], rows: readonly unknown[][]): string {
-  const cell = (v: unknown) =>
-    v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v) : String(v as string);
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return 'NULL';
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v.toString();
+    return JSON.stringify(v);
+  };
   const cells = rows.map((row) => row.map(cell));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
   const numeric = columns.map((_, i) => rows.every((r) => r[i] === null || typeof r[i] === 'number'));
