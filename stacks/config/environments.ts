@@ -8,7 +8,12 @@ export const ENVIRONMENT_OVERRIDES: Readonly<Record<EnvironmentName, DeepPartial
     account: '111111111111',
     profile: 'ros-sandbox',
     logRetentionDays: 14,
-    storage: { forceDestroy: true, noncurrentVersionExpiryDays: 7, accessLogExpiryDays: 30, athenaResultsExpiryDays: 7 },
+    storage: {
+      forceDestroy: true,
+      noncurrentVersionExpiryDays: 7,
+      accessLogExpiryDays: 30,
+      athenaResultsExpiryDays: 7,
+    },
     metadata: { pointInTimeRecovery: true, deletionProtection: false },
     analytics: { bytesScannedCutoffPerQuery: 1024 ** 3 },
     orchestration: { vpcCidr: '10.40.0.0/16', natGateways: 1, maxWorkers: 2 },

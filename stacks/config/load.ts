@@ -43,7 +43,9 @@ export function selectedEnvironments(env: NodeJS.ProcessEnv = process.env): Envi
   const names = raw.split(',').map((s) => s.trim());
   const unknown = names.filter((n) => !(ENVIRONMENTS as readonly string[]).includes(n));
   if (unknown.length > 0)
-    throw new ConfigError(unknown.join(','), [`LAKEHOUSE_ENVS names unknown environments; expected ${ENVIRONMENTS.join(', ')}`]);
+    throw new ConfigError(unknown.join(','), [
+      `LAKEHOUSE_ENVS names unknown environments; expected ${ENVIRONMENTS.join(', ')}`,
+    ]);
   return names as EnvironmentName[];
 }
 
@@ -72,7 +74,13 @@ function envOverrides(environment: EnvironmentName, env: NodeJS.ProcessEnv): Dee
   const profile = get('PROFILE');
   if (profile && profile !== 'none') out.profile = profile;
   const emails = get('ALERT_EMAILS');
-  if (emails) out.monitoring = { alertEmails: emails.split(',').map((e) => e.trim()).filter(Boolean) };
+  if (emails)
+    out.monitoring = {
+      alertEmails: emails
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
+    };
   const mwaa = get('MWAA');
   if (mwaa) out.features = { mwaa: parseBool(environment, prefix + 'MWAA', mwaa) };
   const json = get('CONFIG_JSON');

@@ -15,7 +15,9 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const NAME = /^[a-z][a-z0-9-]{1,14}$/;
 const CIDR16 = /^10\.(\d{1,3})\.0\.0\/16$/;
 // CloudWatch Logs accepts only these retention values.
-const LOG_RETENTION = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   const problems: string[] = [];
@@ -33,7 +35,10 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
     (ENVIRONMENTS as readonly string[]).includes(config.environment),
     `environment must be one of ${ENVIRONMENTS.join(', ')}`,
   );
-  check(/^\d{12}$/.test(config.account), `account must be a 12-digit AWS account id, got ${JSON.stringify(config.account)}`);
+  check(
+    /^\d{12}$/.test(config.account),
+    `account must be a 12-digit AWS account id, got ${JSON.stringify(config.account)}`,
+  );
   check(REGION.test(config.region), `region must look like eu-west-1, got ${JSON.stringify(config.region)}`);
   check(
     config.profile === undefined || (typeof config.profile === 'string' && config.profile.length > 0),
@@ -65,7 +70,12 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   int('workflow.crawlerPollSeconds', w.crawlerPollSeconds, 5, 3600);
   int('workflow.crawlerMaxPolls', w.crawlerMaxPolls, 1, 1000);
   int('workflow.athenaQueryTimeoutSeconds', w.athenaQueryTimeoutSeconds, 60, 86_400);
-  int('analytics.bytesScannedCutoffPerQuery', config.analytics.bytesScannedCutoffPerQuery, 10_000_000, Number.MAX_SAFE_INTEGER);
+  int(
+    'analytics.bytesScannedCutoffPerQuery',
+    config.analytics.bytesScannedCutoffPerQuery,
+    10_000_000,
+    Number.MAX_SAFE_INTEGER,
+  );
 
   const i = config.ingestion;
   int('ingestion.shardCount', i.shardCount, 1, 100);
@@ -78,28 +88,36 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   int('ingestion.apiThrottleRatePerSecond', i.apiThrottleRatePerSecond, 1, 10_000);
   int('ingestion.apiThrottleBurst', i.apiThrottleBurst, 1, 5000);
   check(typeof i.ingestEntry === 'string' && i.ingestEntry.length > 0, 'ingestion.ingestEntry must be a file path');
-  check(typeof i.processorEntry === 'string' && i.processorEntry.length > 0, 'ingestion.processorEntry must be a file path');
+  check(
+    typeof i.processorEntry === 'string' && i.processorEntry.length > 0,
+    'ingestion.processorEntry must be a file path',
+  );
 
   const o = config.orchestration;
-  check(['mw1.small', 'mw1.medium', 'mw1.large'].includes(o.environmentClass), 'orchestration.environmentClass is not an MWAA class');
+  check(
+    ['mw1.small', 'mw1.medium', 'mw1.large'].includes(o.environmentClass),
+    'orchestration.environmentClass is not an MWAA class',
+  );
   check(/^\d+\.\d+\.\d+$/.test(o.airflowVersion), 'orchestration.airflowVersion must be x.y.z');
   int('orchestration.minWorkers', o.minWorkers, 1, 25);
   int('orchestration.maxWorkers', o.maxWorkers, o.minWorkers, 25);
   check(CIDR16.test(o.vpcCidr), `orchestration.vpcCidr must be a 10.x.0.0/16 block, got ${JSON.stringify(o.vpcCidr)}`);
+  const azs: readonly unknown[] = Array.isArray(o.availabilityZones) ? o.availabilityZones : [];
   check(
-    Array.isArray(o.availabilityZones) &&
-      o.availabilityZones.length === 2 &&
-      new Set(o.availabilityZones).size === 2 &&
-      o.availabilityZones.every((z) => /^[a-z]$/.test(z)),
+    azs.length === 2 && new Set(azs).size === 2 && azs.every((z) => typeof z === 'string' && /^[a-z]$/.test(z)),
     `orchestration.availabilityZones must be two different zone letters, got ${JSON.stringify(o.availabilityZones)}`,
   );
   check(o.natGateways === 1 || o.natGateways === 2, 'orchestration.natGateways must be 1 or 2');
   check(typeof o.dagsDir === 'string' && o.dagsDir.length > 0, 'orchestration.dagsDir must be a folder path');
-  check(['PRIVATE_ONLY', 'PUBLIC_ONLY'].includes(o.webserverAccess), 'orchestration.webserverAccess must be PRIVATE_ONLY or PUBLIC_ONLY');
+  check(
+    ['PRIVATE_ONLY', 'PUBLIC_ONLY'].includes(o.webserverAccess),
+    'orchestration.webserverAccess must be PRIVATE_ONLY or PUBLIC_ONLY',
+  );
 
   const m = config.monitoring;
   check(Array.isArray(m.alertEmails), 'monitoring.alertEmails must be a list');
-  for (const email of m.alertEmails) check(EMAIL.test(email), `monitoring.alertEmails has an invalid address ${JSON.stringify(email)}`);
+  for (const email of m.alertEmails)
+    check(EMAIL.test(email), `monitoring.alertEmails has an invalid address ${JSON.stringify(email)}`);
   int('monitoring.iteratorAgeAlarmMs', m.iteratorAgeAlarmMs, 1000, 86_400_000);
   int('monitoring.dlqDepthAlarm', m.dlqDepthAlarm, 1, 1_000_000);
   check(typeof config.features.mwaa === 'boolean', 'features.mwaa must be a boolean');

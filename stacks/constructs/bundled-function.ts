@@ -130,7 +130,12 @@ export class BundledFunction extends Construct {
           ...props.environment,
         },
       },
-      loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name, applicationLogLevel: 'INFO', systemLogLevel: 'WARN' },
+      loggingConfig: {
+        logFormat: 'JSON',
+        logGroup: this.logGroup.name,
+        applicationLogLevel: 'INFO',
+        systemLogLevel: 'WARN',
+      },
       tracingConfig: { mode: props.xrayTracing ? 'Active' : 'PassThrough' },
       dependsOn: [this.role.policy, this.logGroup],
     });

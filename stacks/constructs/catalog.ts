@@ -22,18 +22,13 @@ export interface CatalogProps {
 export class Catalog extends Construct {
   readonly databases: Record<Layer, GlueCatalogDatabase>;
   readonly crawlers: Record<Layer, GlueCrawler>;
-  readonly crawlerRole: ServiceRole;
+  /** One role per crawler: each reads only its own layer prefix and writes only its own database. */
+  readonly crawlerRoles: Record<Layer, ServiceRole>;
 
   constructor(scope: Construct, id: string, props: CatalogProps) {
     super(scope, id);
     const { naming } = props;
     const lakeArn = naming.bucketArn(props.lakeBucket);
-    // Glue writes crawler logs to this fixed group; created here so retention and encryption are ours.
-    const logGroup = new CloudwatchLogGroup(this, 'crawler-logs', {
-      name: '/aws-glue/crawlers-role/' + naming.name('crawler'),
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.kmsKeyArn,
-    });
     const security = new GlueSecurityConfiguration(this, 'security', {
       name: naming.name('crawler-security'),
       encryptionConfiguration: {
@@ -52,45 +47,62 @@ export class Catalog extends Construct {
     this.databases = databases;
 
     const catalogArn = naming.arn('glue', 'catalog');
-    this.crawlerRole = new ServiceRole(this, 'crawler-role', {
-      name: naming.name('crawler'),
-      service: 'glue.amazonaws.com',
-      sourceAccount: naming.account,
-      statements: [
-        ...LAYERS.flatMap((layer) => s3Read(`Read${cap(layer)}`, lakeArn, `${layer}/`)),
-        kmsUse('UseDataKey', props.kmsKeyArn),
-        {
-          sid: 'WriteLayerTables',
-          actions: [
-            'glue:BatchCreatePartition', 'glue:BatchGetPartition', 'glue:CreatePartition', 'glue:CreateTable',
-            'glue:GetDatabase', 'glue:GetPartition', 'glue:GetPartitions', 'glue:GetTable', 'glue:GetTables',
-            'glue:UpdatePartition', 'glue:UpdateTable',
-          ],
-          resources: [
-            catalogArn,
-            ...LAYERS.map((l) => naming.arn('glue', `database/${naming.database(l)}`)),
-            ...LAYERS.map((l) => naming.arn('glue', `table/${naming.database(l)}/*`)),
-          ],
-        },
-        {
-          sid: 'ReadSecurityConfiguration',
-          actions: ['glue:GetSecurityConfiguration'],
-          // GetSecurityConfiguration supports no resource-level permissions.
-          resources: ['*'],
-        },
-        {
-          sid: 'CrawlerLogs',
-          actions: ['logs:AssociateKmsKey', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.arn, `${logGroup.arn}:*`],
-        },
-      ],
-    });
-
     const crawlers = {} as Record<Layer, GlueCrawler>;
-    for (const layer of LAYERS)
+    const roles = {} as Record<Layer, ServiceRole>;
+    for (const layer of LAYERS) {
+      const roleName = naming.name(`${layer}-crawler`);
+      // With a security configuration, Glue writes crawler logs to `/aws-glue/crawlers-role/<role>-<configuration>`;
+      // created here so retention and encryption are ours.
+      const logGroup = new CloudwatchLogGroup(this, `${layer}-crawler-logs`, {
+        name: `/aws-glue/crawlers-role/${roleName}-${security.name}`,
+        retentionInDays: props.logRetentionDays,
+        kmsKeyId: props.kmsKeyArn,
+      });
+      const role = new ServiceRole(this, `${layer}-crawler-role`, {
+        name: roleName,
+        service: 'glue.amazonaws.com',
+        sourceAccount: naming.account,
+        statements: [
+          ...s3Read(`Read${cap(layer)}`, lakeArn, `${layer}/`),
+          kmsUse('UseDataKey', props.kmsKeyArn),
+          {
+            sid: 'WriteLayerTables',
+            actions: [
+              'glue:BatchCreatePartition',
+              'glue:BatchGetPartition',
+              'glue:CreatePartition',
+              'glue:CreateTable',
+              'glue:GetDatabase',
+              'glue:GetPartition',
+              'glue:GetPartitions',
+              'glue:GetTable',
+              'glue:GetTables',
+              'glue:UpdatePartition',
+              'glue:UpdateTable',
+            ],
+            resources: [
+              catalogArn,
+              naming.arn('glue', `database/${naming.database(layer)}`),
+              naming.arn('glue', `table/${naming.database(layer)}/*`),
+            ],
+          },
+          {
+            sid: 'ReadSecurityConfiguration',
+            actions: ['glue:GetSecurityConfiguration'],
+            // GetSecurityConfiguration supports no resource-level permissions.
+            resources: ['*'],
+          },
+          {
+            sid: 'CrawlerLogs',
+            actions: ['logs:AssociateKmsKey', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+            resources: [logGroup.arn, `${logGroup.arn}:*`],
+          },
+        ],
+      });
+      roles[layer] = role;
       crawlers[layer] = new GlueCrawler(this, `crawler-${layer}`, {
         name: naming.crawler(layer),
-        role: this.crawlerRole.arn,
+        role: role.arn,
         databaseName: databases[layer].name,
         schedule: props.crawlerSchedule,
         securityConfiguration: security.name,
@@ -103,7 +115,11 @@ export class Catalog extends Construct {
           CrawlerOutput: { Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
           Grouping: { TableGroupingPolicy: 'CombineCompatibleSchemas' },
         }),
+        // Glue checks the role's permissions when the crawler is created.
+        dependsOn: [role.policy],
       });
+    }
+    this.crawlerRoles = roles;
     this.crawlers = crawlers;
   }
 }

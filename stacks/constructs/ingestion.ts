@@ -102,8 +102,12 @@ export class Ingestion extends Construct {
         {
           sid: 'ReadStream',
           actions: [
-            'kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator',
-            'kinesis:ListShards', 'kinesis:SubscribeToShard',
+            'kinesis:DescribeStream',
+            'kinesis:DescribeStreamSummary',
+            'kinesis:GetRecords',
+            'kinesis:GetShardIterator',
+            'kinesis:ListShards',
+            'kinesis:SubscribeToShard',
           ],
           resources: [this.stream.arn],
         },
@@ -112,9 +116,7 @@ export class Ingestion extends Construct {
         ...s3ReadWrite('Quarantine', lakeArn, 'quarantine/'),
         {
           sid: 'IcebergCatalog',
-          actions: [
-            'glue:CreateTable', 'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:UpdateTable',
-          ],
+          actions: ['glue:CreateTable', 'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:UpdateTable'],
           resources: catalogResources,
         },
         {
@@ -155,7 +157,12 @@ export class Ingestion extends Construct {
       payloadFormatVersion: '2.0',
       timeoutMilliseconds: 29_000,
     });
-    for (const route of ['POST /v1/datasets/{dataset}/records', 'GET /v1/jobs/{jobId}', 'GET /health', 'GET /openapi.json'])
+    for (const route of [
+      'POST /v1/datasets/{dataset}/records',
+      'GET /v1/jobs/{jobId}',
+      'GET /health',
+      'GET /openapi.json',
+    ])
       new Apigatewayv2Route(this, `route-${route.replace(/[^a-z]+/gi, '-').toLowerCase()}`, {
         apiId: this.api.id,
         routeKey: route,

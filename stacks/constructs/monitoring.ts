@@ -17,7 +17,10 @@ export class AlertTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertTopicProps) {
     super(scope, id);
-    this.topic = new SnsTopic(this, 'topic', { name: props.naming.resources.alertTopic, kmsMasterKeyId: props.kmsKeyArn });
+    this.topic = new SnsTopic(this, 'topic', {
+      name: props.naming.resources.alertTopic,
+      kmsMasterKeyId: props.kmsKeyArn,
+    });
     props.emails.forEach(
       (email, i) =>
         new SnsTopicSubscription(this, `email-${i}`, { topicArn: this.topic.arn, protocol: 'email', endpoint: email }),
@@ -71,30 +74,60 @@ export class Alarms extends Construct {
     alarm(
       'pipeline-failed',
       'A pipeline execution failed, timed out or was aborted',
-      { namespace: 'AWS/States', name: 'ExecutionsFailed', dimensions: { StateMachineArn: props.stateMachineArn }, statistic: 'Sum' },
+      {
+        namespace: 'AWS/States',
+        name: 'ExecutionsFailed',
+        dimensions: { StateMachineArn: props.stateMachineArn },
+        statistic: 'Sum',
+      },
       1,
     );
     alarm(
       'pipeline-timed-out',
       'A pipeline execution timed out',
-      { namespace: 'AWS/States', name: 'ExecutionsTimedOut', dimensions: { StateMachineArn: props.stateMachineArn }, statistic: 'Sum' },
+      {
+        namespace: 'AWS/States',
+        name: 'ExecutionsTimedOut',
+        dimensions: { StateMachineArn: props.stateMachineArn },
+        statistic: 'Sum',
+      },
       1,
     );
     for (const fn of props.functionNames) {
       const short = fn.slice(naming.prefix.length + 1);
-      alarm(`${short}-errors`, `${fn} returned errors`, { namespace: 'AWS/Lambda', name: 'Errors', dimensions: { FunctionName: fn }, statistic: 'Sum' }, 1);
-      alarm(`${short}-throttles`, `${fn} was throttled`, { namespace: 'AWS/Lambda', name: 'Throttles', dimensions: { FunctionName: fn }, statistic: 'Sum' }, 1);
+      alarm(
+        `${short}-errors`,
+        `${fn} returned errors`,
+        { namespace: 'AWS/Lambda', name: 'Errors', dimensions: { FunctionName: fn }, statistic: 'Sum' },
+        1,
+      );
+      alarm(
+        `${short}-throttles`,
+        `${fn} was throttled`,
+        { namespace: 'AWS/Lambda', name: 'Throttles', dimensions: { FunctionName: fn }, statistic: 'Sum' },
+        1,
+      );
     }
     alarm(
       'stream-iterator-age',
       'The processor is falling behind the stream',
-      { namespace: 'AWS/Kinesis', name: 'GetRecords.IteratorAgeMilliseconds', dimensions: { StreamName: props.streamName }, statistic: 'Maximum' },
+      {
+        namespace: 'AWS/Kinesis',
+        name: 'GetRecords.IteratorAgeMilliseconds',
+        dimensions: { StreamName: props.streamName },
+        statistic: 'Maximum',
+      },
       props.iteratorAgeAlarmMs,
     );
     alarm(
       'dlq-depth',
       'Batches the processor gave up on are waiting in the DLQ (see docs/runbook.md, DLQ replay)',
-      { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: props.dlqName }, statistic: 'Maximum' },
+      {
+        namespace: 'AWS/SQS',
+        name: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: props.dlqName },
+        statistic: 'Maximum',
+      },
       props.dlqDepthAlarm,
     );
 
@@ -110,19 +143,45 @@ export class Alarms extends Construct {
       dashboardName: naming.name('overview'),
       dashboardBody: JSON.stringify({
         widgets: [
-          widget('Pipeline executions', [
-            ['AWS/States', 'ExecutionsSucceeded', 'StateMachineArn', props.stateMachineArn],
-            ['AWS/States', 'ExecutionsFailed', 'StateMachineArn', props.stateMachineArn],
-          ], 0, 0),
-          widget('Lambda errors and throttles', props.functionNames.flatMap((fn) => [
-            ['AWS/Lambda', 'Errors', 'FunctionName', fn],
-            ['AWS/Lambda', 'Throttles', 'FunctionName', fn],
-          ]), 12, 0),
-          widget('Stream', [
-            ['AWS/Kinesis', 'IncomingRecords', 'StreamName', props.streamName],
-            ['AWS/Kinesis', 'GetRecords.IteratorAgeMilliseconds', 'StreamName', props.streamName, { stat: 'Maximum' }],
-          ], 0, 6),
-          widget('Dead letters', [['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', props.dlqName]], 12, 6),
+          widget(
+            'Pipeline executions',
+            [
+              ['AWS/States', 'ExecutionsSucceeded', 'StateMachineArn', props.stateMachineArn],
+              ['AWS/States', 'ExecutionsFailed', 'StateMachineArn', props.stateMachineArn],
+            ],
+            0,
+            0,
+          ),
+          widget(
+            'Lambda errors and throttles',
+            props.functionNames.flatMap((fn) => [
+              ['AWS/Lambda', 'Errors', 'FunctionName', fn],
+              ['AWS/Lambda', 'Throttles', 'FunctionName', fn],
+            ]),
+            12,
+            0,
+          ),
+          widget(
+            'Stream',
+            [
+              ['AWS/Kinesis', 'IncomingRecords', 'StreamName', props.streamName],
+              [
+                'AWS/Kinesis',
+                'GetRecords.IteratorAgeMilliseconds',
+                'StreamName',
+                props.streamName,
+                { stat: 'Maximum' },
+              ],
+            ],
+            0,
+            6,
+          ),
+          widget(
+            'Dead letters',
+            [['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', props.dlqName]],
+            12,
+            6,
+          ),
         ],
       }),
     });

@@ -111,7 +111,10 @@ export class Network extends Construct {
       service: 'vpc-flow-logs.amazonaws.com',
       sourceAccount: naming.account,
       statements: [
-        { ...logsWrite('Deliver', flowLogs.arn), actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'] },
+        {
+          ...logsWrite('Deliver', flowLogs.arn),
+          actions: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        },
       ],
     });
     new FlowLog(this, 'flow-log', {

@@ -1,12 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { MwaaEnvironment } from '@cdktf/provider-aws/lib/mwaa-environment/index.js';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import type { OrchestrationConfig } from '../config/types.ts';
-import { kmsUse, s3Read } from '../lib/grants.ts';
+import { kmsUse } from '../lib/grants.ts';
 import { ServiceRole } from '../lib/iam.ts';
 import { LAYERS, type Naming } from '../lib/naming.ts';
 import { REPO_ROOT } from './bundled-function.ts';
@@ -41,15 +42,37 @@ export class Orchestration extends Construct {
       name: naming.name('airflow'),
       description: 'MWAA workers, scheduler and webserver: talk to each other, egress over HTTPS',
       vpcId: this.network.vpc.id,
-      ingress: [{ description: 'Airflow components within the group', fromPort: 0, toPort: 0, protocol: '-1', selfAttribute: true }],
+      ingress: [
+        {
+          description: 'Airflow components within the group',
+          fromPort: 0,
+          toPort: 0,
+          protocol: '-1',
+          selfAttribute: true,
+        },
+      ],
       egress: [
-        { description: 'HTTPS to AWS APIs and PyPI', fromPort: 443, toPort: 443, protocol: 'tcp', cidrBlocks: ['0.0.0.0/0'] },
-        { description: 'Metadata database within the group', fromPort: 5432, toPort: 5432, protocol: 'tcp', selfAttribute: true },
+        {
+          description: 'HTTPS to AWS APIs and PyPI',
+          fromPort: 443,
+          toPort: 443,
+          protocol: 'tcp',
+          cidrBlocks: ['0.0.0.0/0'],
+        },
+        {
+          description: 'Metadata database within the group',
+          fromPort: 5432,
+          toPort: 5432,
+          protocol: 'tcp',
+          selfAttribute: true,
+        },
       ],
     });
 
     const dir = isAbsolute(config.dagsDir) ? config.dagsDir : join(REPO_ROOT, config.dagsDir);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.py')).sort();
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.py'))
+      .sort();
     const upload = (file: string, key: string): S3Object => {
       const asset = new TerraformAsset(this, `asset-${file}`, { path: join(dir, file), type: AssetType.FILE });
       return new S3Object(this, `object-${file}`, {
@@ -69,7 +92,11 @@ export class Orchestration extends Construct {
       name: naming.name('airflow'),
       service: 'airflow-env.amazonaws.com',
       statements: [
-        { sid: 'StartPipeline', actions: ['states:DescribeStateMachine', 'states:StartExecution'], resources: [sfnArn] },
+        {
+          sid: 'StartPipeline',
+          actions: ['states:DescribeStateMachine', 'states:StartExecution'],
+          resources: [sfnArn],
+        },
         {
           sid: 'WatchPipeline',
           actions: ['states:DescribeExecution', 'states:StopExecution'],
@@ -80,16 +107,55 @@ export class Orchestration extends Construct {
           actions: ['glue:GetCrawler', 'glue:StartCrawler'],
           resources: LAYERS.map((l) => naming.arn('glue', `crawler/${naming.crawler(l)}`)),
         },
-        ...s3Read('Dags', dagsArn),
-        { sid: 'PublishMetrics', actions: ['airflow:PublishMetrics'], resources: [naming.arn('airflow', `environment/${names.mwaa}`)] },
+        {
+          sid: 'ReadDagsBucket',
+          actions: [
+            's3:GetBucketLocation',
+            's3:GetBucketPublicAccessBlock',
+            's3:GetBucketVersioning',
+            's3:GetObject',
+            's3:GetObjectVersion',
+            's3:ListBucket',
+          ],
+          resources: [dagsArn, `${dagsArn}/*`],
+        },
+        {
+          sid: 'CheckAccountPublicAccess',
+          actions: ['s3:GetAccountPublicAccessBlock'],
+          // An account-level setting: the action has no resource type.
+          resources: ['*'],
+        },
+        {
+          sid: 'PublishMetrics',
+          actions: ['airflow:PublishMetrics'],
+          resources: [naming.arn('airflow', `environment/${names.mwaa}`)],
+        },
         {
           sid: 'Logs',
-          actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:GetLogEvents', 'logs:GetLogGroupFields', 'logs:GetLogRecord', 'logs:GetQueryResults', 'logs:PutLogEvents'],
-          resources: [naming.arn('logs', `log-group:airflow-${names.mwaa}-*`), naming.arn('logs', `log-group:airflow-${names.mwaa}-*:*`)],
+          actions: [
+            'logs:CreateLogGroup',
+            'logs:CreateLogStream',
+            'logs:GetLogEvents',
+            'logs:GetLogGroupFields',
+            'logs:GetLogRecord',
+            'logs:GetQueryResults',
+            'logs:PutLogEvents',
+          ],
+          resources: [
+            naming.arn('logs', `log-group:airflow-${names.mwaa}-*`),
+            naming.arn('logs', `log-group:airflow-${names.mwaa}-*:*`),
+          ],
         },
         {
           sid: 'CeleryQueues',
-          actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
+          actions: [
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:GetQueueUrl',
+            'sqs:ReceiveMessage',
+            'sqs:SendMessage',
+          ],
           // MWAA's Celery queues live in an AWS-owned account, named airflow-celery-*.
           resources: [`arn:${naming.partition}:sqs:${naming.region}:*:airflow-celery-*`],
         },
@@ -100,8 +166,28 @@ export class Orchestration extends Construct {
           resources: ['*'],
         },
         kmsUse('DataKey', props.kmsKeyArn),
+        {
+          sid: 'CeleryQueueKey',
+          actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          // The Celery queues are encrypted with an AWS-owned key in MWAA's account: any key except this
+          // account's, and only through SQS.
+          resources: [],
+          notResources: [`arn:${naming.partition}:kms:*:${naming.account}:key/*`],
+          conditions: [
+            { test: 'StringLike', variable: 'kms:ViaService', values: [`sqs.${naming.region}.amazonaws.com`] },
+          ],
+        },
       ],
     });
+    // MWAA logs to `airflow-<environment>-<Component>`; creating the groups first sets their retention and key.
+    const logGroups = ['DAGProcessing', 'Scheduler', 'Task', 'WebServer', 'Worker'].map(
+      (component) =>
+        new CloudwatchLogGroup(this, `logs-${component.toLowerCase()}`, {
+          name: `airflow-${names.mwaa}-${component}`,
+          retentionInDays: props.logRetentionDays,
+          kmsKeyId: props.kmsKeyArn,
+        }),
+    );
     const logging = { enabled: true, logLevel: 'INFO' };
     this.environment = new MwaaEnvironment(this, 'environment', {
       name: names.mwaa,
@@ -127,7 +213,7 @@ export class Orchestration extends Construct {
         'core.load_examples': 'False',
         'webserver.warn_deployment_exposure': 'False',
       },
-      dependsOn: [role.policy, ...dagObjects],
+      dependsOn: [role.policy, ...dagObjects, ...logGroups],
     });
   }
 }

@@ -84,7 +84,11 @@ export class Storage extends Construct {
         kmsKeyId: props.kmsKeyArn,
         serverSideEncryption: 'aws:kms',
       });
-    this.dags = new SecureBucket(this, 'dags', { ...common, bucketName: names.dagsBucket, lifecycleRules: [noncurrent] });
+    this.dags = new SecureBucket(this, 'dags', {
+      ...common,
+      bucketName: names.dagsBucket,
+      lifecycleRules: [noncurrent],
+    });
     this.athenaResults = new SecureBucket(this, 'athena-results', {
       ...common,
       bucketName: names.athenaResultsBucket,

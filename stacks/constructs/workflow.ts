@@ -1,5 +1,6 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { kmsUse, s3Read, s3ReadWrite } from '../lib/grants.ts';
 import { ServiceRole } from '../lib/iam.ts';
@@ -16,6 +17,8 @@ export interface WorkflowProps {
   readonly crawlerPollSeconds: number;
   readonly crawlerMaxPolls: number;
   readonly athenaQueryTimeoutSeconds: number;
+  /** Resources the definition names by ARN (plain strings carry no dependency), e.g. the alert topic. */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 export const TRANSFORM_QUERY =
@@ -31,7 +34,11 @@ export class Workflow extends Construct {
     super(scope, id);
     const { naming } = props;
     const names = naming.resources;
-    const crawlers = { raw: naming.crawler('raw'), processed: naming.crawler('processed'), curated: naming.crawler('curated') };
+    const crawlers = {
+      raw: naming.crawler('raw'),
+      processed: naming.crawler('processed'),
+      curated: naming.crawler('curated'),
+    };
     const definitionProps: PipelineDefinitionProps = {
       runsTable: names.runsTable,
       alertTopicArn: props.alertTopicArn,
@@ -74,14 +81,25 @@ export class Workflow extends Construct {
         },
         {
           sid: 'AthenaQueries',
-          actions: ['athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StartQueryExecution', 'athena:StopQueryExecution'],
+          actions: [
+            'athena:GetQueryExecution',
+            'athena:GetQueryResults',
+            'athena:StartQueryExecution',
+            'athena:StopQueryExecution',
+          ],
           resources: [naming.arn('athena', `workgroup/${names.workgroup}`)],
         },
         {
           sid: 'AthenaCatalog',
           actions: [
-            'glue:BatchCreatePartition', 'glue:CreateTable', 'glue:GetDatabase', 'glue:GetPartition',
-            'glue:GetPartitions', 'glue:GetTable', 'glue:GetTables', 'glue:UpdateTable',
+            'glue:BatchCreatePartition',
+            'glue:CreateTable',
+            'glue:GetDatabase',
+            'glue:GetPartition',
+            'glue:GetPartitions',
+            'glue:GetTable',
+            'glue:GetTables',
+            'glue:UpdateTable',
           ],
           resources: glueResources,
         },
@@ -94,15 +112,26 @@ export class Workflow extends Construct {
         {
           sid: 'LogDelivery',
           actions: [
-            'logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups', 'logs:DescribeResourcePolicies',
-            'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery',
+            'logs:CreateLogDelivery',
+            'logs:DeleteLogDelivery',
+            'logs:DescribeLogGroups',
+            'logs:DescribeResourcePolicies',
+            'logs:GetLogDelivery',
+            'logs:ListLogDeliveries',
+            'logs:PutResourcePolicy',
+            'logs:UpdateLogDelivery',
           ],
           // CloudWatch Logs vended delivery APIs support no resource-level permissions (AWS docs).
           resources: ['*'],
         },
         {
           sid: 'XRay',
-          actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+          actions: [
+            'xray:GetSamplingRules',
+            'xray:GetSamplingTargets',
+            'xray:PutTelemetryRecords',
+            'xray:PutTraceSegments',
+          ],
           // X-Ray trace APIs support no resource-level permissions.
           resources: ['*'],
         },
@@ -122,7 +151,7 @@ export class Workflow extends Construct {
         kmsDataKeyReusePeriodSeconds: 300,
       },
       // The policy must exist before Step Functions checks the role can deliver logs.
-      dependsOn: [role.policy],
+      dependsOn: [role.policy, ...(props.dependsOn ?? [])],
     });
   }
 }

@@ -15,11 +15,17 @@ export interface PolicyStatement {
   readonly effect?: 'Allow' | 'Deny';
   readonly actions: readonly string[];
   readonly resources: readonly string[];
+  /** Everything except these (used where the resource is in an AWS-owned account). */
+  readonly notResources?: readonly string[];
   readonly conditions?: readonly Condition[];
   readonly principals?: readonly { readonly type: string; readonly identifiers: readonly string[] }[];
 }
 
-export function policyDocument(scope: Construct, id: string, statements: readonly PolicyStatement[]): DataAwsIamPolicyDocument {
+export function policyDocument(
+  scope: Construct,
+  id: string,
+  statements: readonly PolicyStatement[],
+): DataAwsIamPolicyDocument {
   for (const s of statements) {
     const wild = s.actions.filter((a) => a.includes('*'));
     if (wild.length > 0) throw new Error(`policy ${id}: statement ${s.sid} has wildcard actions ${wild.join(', ')}`);
@@ -31,8 +37,11 @@ export function policyDocument(scope: Construct, id: string, statements: readonl
       actions: [...s.actions],
       // Trust policies carry no Resource element.
       ...(s.resources.length > 0 ? { resources: [...s.resources] } : {}),
+      ...(s.notResources ? { notResources: [...s.notResources] } : {}),
       ...(s.conditions ? { condition: s.conditions.map((c) => ({ ...c, values: [...c.values] })) } : {}),
-      ...(s.principals ? { principals: s.principals.map((p) => ({ type: p.type, identifiers: [...p.identifiers] })) } : {}),
+      ...(s.principals
+        ? { principals: s.principals.map((p) => ({ type: p.type, identifiers: [...p.identifiers] })) }
+        : {}),
     })),
   });
 }
@@ -66,7 +75,11 @@ export class ServiceRole extends Construct {
     ]);
     this.role = new IamRole(this, 'role', { name: props.name, assumeRolePolicy: trust.json });
     const policy = policyDocument(this, 'policy', props.statements);
-    this.policy = new IamRolePolicy(this, 'inline', { name: `${props.name}-policy`, role: this.role.id, policy: policy.json });
+    this.policy = new IamRolePolicy(this, 'inline', {
+      name: `${props.name}-policy`,
+      role: this.role.id,
+      policy: policy.json,
+    });
   }
 
   get arn(): string {

@@ -35,11 +35,20 @@ export class BootstrapStack extends LakehouseStack {
       policy: keyPolicy.json,
     });
     // State must survive `cdktf destroy` of everything else: never force-destroyed.
-    const bucket = new S3Bucket(this, 'state', { bucket: name, forceDestroy: false, lifecycle: { preventDestroy: true } });
+    const bucket = new S3Bucket(this, 'state', {
+      bucket: name,
+      forceDestroy: false,
+      lifecycle: { preventDestroy: true },
+    });
     new S3BucketVersioningA(this, 'versioning', { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } });
     new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
       bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: key.arn },
+          bucketKeyEnabled: true,
+        },
+      ],
     });
     const block = new S3BucketPublicAccessBlock(this, 'public-access', {
       bucket: bucket.id,

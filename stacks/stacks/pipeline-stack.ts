@@ -15,7 +15,11 @@ export class PipelineStack extends LakehouseStack {
     const naming = this.naming;
     // The data stack owns the key; looking it up by alias keeps the stacks' states independent.
     const key = new DataAwsKmsKey(this, 'data-key', { keyId: naming.dataKeyAlias });
-    const alerts = new AlertTopic(this, 'alerts', { naming, kmsKeyArn: key.arn, emails: config.monitoring.alertEmails });
+    const alerts = new AlertTopic(this, 'alerts', {
+      naming,
+      kmsKeyArn: key.arn,
+      emails: config.monitoring.alertEmails,
+    });
     const ingestion = new Ingestion(this, 'ingestion', {
       naming,
       config: config.ingestion,
@@ -30,12 +34,9 @@ export class PipelineStack extends LakehouseStack {
       logRetentionDays: config.logRetentionDays,
       xrayTracing: config.features.xrayTracing,
       ...config.workflow,
+      // The definition names the topic by ARN (a plain string); make the order explicit.
+      dependsOn: [alerts.topic],
     });
-    // The definition names the topic by ARN (a plain string); make the order explicit.
-    this.workflow.stateMachine.addOverride('depends_on', [
-      ...((this.workflow.stateMachine.dependsOn as string[] | undefined) ?? []),
-      `aws_sns_topic.${alerts.topic.friendlyUniqueId}`,
-    ]);
     new Alarms(this, 'alarms', {
       naming,
       topicArn: alerts.arn,

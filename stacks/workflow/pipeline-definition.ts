@@ -39,9 +39,23 @@ export const STATES = {
 /** Backoff with full jitter and a cap, for throttling and transient service errors. */
 function retry(errors: readonly string[], maxAttempts = 4): Retrier[] {
   return [
-    { ErrorEquals: errors, IntervalSeconds: 2, MaxAttempts: maxAttempts, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
+    {
+      ErrorEquals: errors,
+      IntervalSeconds: 2,
+      MaxAttempts: maxAttempts,
+      BackoffRate: 2,
+      MaxDelaySeconds: 60,
+      JitterStrategy: 'FULL',
+    },
     // Anything else a task raises gets one more try, then goes to the Catch.
-    { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 5, MaxAttempts: 1, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' },
+    {
+      ErrorEquals: ['States.TaskFailed'],
+      IntervalSeconds: 5,
+      MaxAttempts: 1,
+      BackoffRate: 2,
+      MaxDelaySeconds: 30,
+      JitterStrategy: 'FULL',
+    },
   ];
 }
 
@@ -106,7 +120,12 @@ export function crawlerBranch(layer: Layer, crawler: string, props: PipelineDefi
     ],
     [
       n.count,
-      { Type: 'Pass', Parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' }, ResultPath: '$.poll', Next: n.ready },
+      {
+        Type: 'Pass',
+        Parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)' },
+        ResultPath: '$.poll',
+        Next: n.ready,
+      },
     ],
     [
       n.ready,
@@ -131,7 +150,11 @@ export function crawlerBranch(layer: Layer, crawler: string, props: PipelineDefi
     [n.failed, { Type: 'Fail', Error: 'CrawlerFailed', Cause: `crawler ${crawler} did not succeed` }],
     [
       n.timeout,
-      { Type: 'Fail', Error: 'CrawlerTimeout', Cause: `crawler ${crawler} not READY after ${props.crawlerMaxPolls} polls` },
+      {
+        Type: 'Fail',
+        Error: 'CrawlerTimeout',
+        Cause: `crawler ${crawler} not READY after ${props.crawlerMaxPolls} polls`,
+      },
     ],
   ];
   const states: Record<string, State> = Object.fromEntries(list);
@@ -169,7 +192,10 @@ export function pipelineDefinition(props: PipelineDefinitionProps): StateMachine
       [S.recordStart]: recordStart,
       [S.crawlRaw]: {
         Type: 'Parallel',
-        Branches: [crawlerBranch('raw', props.crawlers.raw, props), crawlerBranch('processed', props.crawlers.processed, props)],
+        Branches: [
+          crawlerBranch('raw', props.crawlers.raw, props),
+          crawlerBranch('processed', props.crawlers.processed, props),
+        ],
         ResultPath: null,
         Catch: toFailure(S.recordFailure),
         Next: S.transform,

@@ -69,6 +69,10 @@ export function blocks(
   );
 }
 
-export function ofType(json: TfJson, type: string, kind: 'resource' | 'data' = 'resource'): [string, Record<string, unknown>][] {
+export function ofType(
+  json: TfJson,
+  type: string,
+  kind: 'resource' | 'data' = 'resource',
+): [string, Record<string, unknown>][] {
   return Object.entries((json[kind] ?? {})[type] ?? {});
 }
