@@ -27,20 +27,24 @@ AWS_CONN_ID = 'aws_default'
 
 # How often a sensor looks at its execution. Between looks the sensor gives its worker slot back (reschedule).
 POKE_INTERVAL = timedelta(seconds=int(os.environ.get('LAKEHOUSE_SFN_POKE_INTERVAL_SECONDS', '60')))
+# First wait before retrying a failed start (doubled on each further retry).
+START_RETRY_DELAY = timedelta(seconds=int(os.environ.get('LAKEHOUSE_SFN_RETRY_DELAY_SECONDS', '60')))
 
 _NOT_ALLOWED = re.compile(r'[^A-Za-z0-9_-]+')
 _MAX_NAME = 80
 
 
-def execution_name(dag_id: str, run_id: str) -> str:
+def execution_name(dag_id: str, run_id: str, clear_number: int | None = 0) -> str:
     """A Step Functions execution name that is the same on every try of one DAG run.
 
-    StartExecution with an existing name and the same input returns the running execution instead of starting a
-    second one, so retrying the start task can never run the pipeline twice. Names allow [A-Za-z0-9_-] up to 80
-    characters; a hash of the full run id keeps truncated names distinct.
+    StartExecution with the name and input of a *running* execution returns that execution instead of starting a
+    second one, so retrying the start task can never run the pipeline twice. A closed execution's name cannot be
+    used again, so a DAG run that is cleared to run again (clear_number > 0) gets a new name. Names allow
+    [A-Za-z0-9_-] up to 80 characters; a hash of the full identity keeps truncated names distinct.
     """
-    digest = hashlib.sha256(f'{dag_id}/{run_id}'.encode()).hexdigest()[:10]
-    readable = _NOT_ALLOWED.sub('-', f'{dag_id}-{run_id}').strip('-')
+    identity = f'{dag_id}-{run_id}' + (f'-clear{clear_number}' if clear_number else '')
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:10]
+    readable = _NOT_ALLOWED.sub('-', identity).strip('-')
     return f'{readable[: _MAX_NAME - len(digest) - 1]}-{digest}'
 
 

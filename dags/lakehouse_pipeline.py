@@ -4,9 +4,9 @@
 Runs the daily lakehouse pipeline: one execution of the **pipeline state machine** (Step Functions), which
 ingests, validates and commits the day's data to the processed Iceberg tables.
 
-* `start_pipeline_execution` starts the execution. Its name is derived from the DAG run id, so a retry of this
-  task finds the execution it already started instead of starting another (retried: a transient AWS error here
-  is safe to retry).
+* `start_pipeline_execution` starts the execution. Its name is derived from the DAG run id (and how often the run
+  was cleared), so a retry of this task gets the execution it already started instead of starting another
+  (retried: a transient AWS error here is safe to retry); clearing the DAG run starts a fresh execution.
 * `wait_for_pipeline_execution` follows the execution in *reschedule* mode, freeing its worker slot between looks.
   It is **not** retried: the state machine owns retries of its steps, and a failed execution is a real failure.
 * On success the asset `lakehouse_processed_tables` is updated, which triggers `transform_on_snapshot`.
@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from airflow.providers.amazon.aws.operators.step_function import StepFunctionStartExecutionOperator
 from airflow.providers.amazon.aws.sensors.step_function import StepFunctionExecutionSensor
 from airflow.sdk import DAG
-from lakehouse_common import AWS_CONN_ID, POKE_INTERVAL, PROCESSED_TABLES, USER_MACROS
+from lakehouse_common import AWS_CONN_ID, POKE_INTERVAL, PROCESSED_TABLES, START_RETRY_DELAY, USER_MACROS
 
 with DAG(
     dag_id='lakehouse_pipeline',
@@ -39,7 +39,7 @@ with DAG(
         task_id='start_pipeline_execution',
         aws_conn_id=AWS_CONN_ID,
         state_machine_arn='{{ var.value.lakehouse_pipeline_state_machine_arn }}',
-        name='{{ sfn_execution_name(dag.dag_id, run_id) }}',
+        name='{{ sfn_execution_name(dag.dag_id, run_id, dag_run.clear_number) }}',
         # Deterministic per DAG run: StartExecution is idempotent only for the same name *and* input.
         state_machine_input={
             'dag_id': '{{ dag.dag_id }}',
@@ -48,7 +48,7 @@ with DAG(
             'data_interval_end': '{{ data_interval_end }}',
         },
         retries=3,
-        retry_delay=timedelta(minutes=1),
+        retry_delay=START_RETRY_DELAY,
         retry_exponential_backoff=2.0,
     )
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from airflow.providers.amazon.aws.operators.step_function import StepFunctionStartExecutionOperator
 from airflow.providers.amazon.aws.sensors.step_function import StepFunctionExecutionSensor
 from airflow.sdk import DAG
-from lakehouse_common import AWS_CONN_ID, CURATED_MARTS, POKE_INTERVAL, PROCESSED_TABLES, USER_MACROS
+from lakehouse_common import AWS_CONN_ID, CURATED_MARTS, POKE_INTERVAL, PROCESSED_TABLES, START_RETRY_DELAY, USER_MACROS
 
 with DAG(
     dag_id='transform_on_snapshot',
@@ -42,14 +42,14 @@ with DAG(
         task_id='start_dbt_build',
         aws_conn_id=AWS_CONN_ID,
         state_machine_arn='{{ var.value.lakehouse_transform_state_machine_arn }}',
-        name='{{ sfn_execution_name(dag.dag_id, run_id) }}',
+        name='{{ sfn_execution_name(dag.dag_id, run_id, dag_run.clear_number) }}',
         state_machine_input={
             'command': ['dbt', 'build', '--target', "{{ var.value.get('lakehouse_dbt_target', 'prod') }}"],
             'run_id': '{{ run_id }}',
             'snapshots': '{{ asset_event_extras(triggering_asset_events) }}',
         },
         retries=3,
-        retry_delay=timedelta(minutes=1),
+        retry_delay=START_RETRY_DELAY,
         retry_exponential_backoff=2.0,
     )
 

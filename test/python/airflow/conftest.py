@@ -34,6 +34,8 @@ os.environ.update(
         'AIRFLOW__DATABASE__SQL_ALCHEMY_CONN': f'sqlite:///{AIRFLOW_HOME}/airflow.db',
         # Sensors look every second instead of every minute, so a run through reschedules takes seconds.
         'LAKEHOUSE_SFN_POKE_INTERVAL_SECONDS': '1',
+        # A failing start is retried after seconds, not minutes, so a broken run fails fast.
+        'LAKEHOUSE_SFN_RETRY_DELAY_SECONDS': '1',
         'AWS_ACCESS_KEY_ID': 'testing',
         'AWS_SECRET_ACCESS_KEY': 'testing',
         'AWS_DEFAULT_REGION': REGION,

@@ -34,7 +34,7 @@ def test_lakehouse_pipeline_structure(dagbag: Any) -> None:
     assert wait.retries == 0  # Step Functions owns retries
     assert wait.mode == 'reschedule'
     assert wait.upstream_task_ids == {'start_pipeline_execution'}
-    assert start.name == '{{ sfn_execution_name(dag.dag_id, run_id) }}'
+    assert start.name == '{{ sfn_execution_name(dag.dag_id, run_id, dag_run.clear_number) }}'
     assert "xcom_pull(task_ids='start_pipeline_execution')" in wait.execution_arn
     assert [a.name for a in wait.outlets] == ['lakehouse_processed_tables']
 
@@ -59,6 +59,8 @@ def test_execution_names_are_valid_stable_and_distinct() -> None:
     name = execution_name('lakehouse_pipeline', run_id)
     assert name == execution_name('lakehouse_pipeline', run_id)
     assert re.fullmatch(r'[A-Za-z0-9_-]{1,80}', name)
+    assert execution_name('lakehouse_pipeline', run_id, 0) == name  # first run of the DAG run
+    assert execution_name('lakehouse_pipeline', run_id, 1) != name  # cleared: a closed name cannot be reused
     long_a = execution_name('d' * 100, 'manual__a')
     long_b = execution_name('d' * 100, 'manual__b')
     assert len(long_a) == 80 and long_a != long_b
