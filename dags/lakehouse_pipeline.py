@@ -44,8 +44,9 @@ with DAG(
         state_machine_input={
             'dag_id': '{{ dag.dag_id }}',
             'run_id': '{{ run_id }}',
-            'data_interval_start': '{{ data_interval_start }}',
-            'data_interval_end': '{{ data_interval_end }}',
+            # The run record's key: the metadata store's canonical UTC form (as JavaScript's toISOString prints it).
+            'data_interval_start': "{{ data_interval_start.in_timezone('UTC').strftime('%Y-%m-%dT%H:%M:%S.000Z') }}",
+            'data_interval_end': "{{ data_interval_end.in_timezone('UTC').strftime('%Y-%m-%dT%H:%M:%S.000Z') }}",
         },
         retries=3,
         retry_delay=START_RETRY_DELAY,

@@ -4,6 +4,7 @@ machines: a success, a failure, and a manual run of the transform DAG."""
 from __future__ import annotations
 
 import json
+from datetime import timezone
 from typing import Any
 
 import pytest
@@ -69,7 +70,11 @@ def test_pipeline_success_runs_the_execution_and_updates_the_asset(
     assert execution['name'] == execution_name('lakehouse_pipeline', dag_run.run_id, dag_run.clear_number)
     assert execution['status'] == 'SUCCEEDED'
     described = aws.describe_execution(executionArn=execution['executionArn'])
-    assert json.loads(described['input'])['run_id'] == dag_run.run_id
+    sent = json.loads(described['input'])
+    assert sent['run_id'] == dag_run.run_id
+    # The run record's sort key, in the metadata store's canonical form (src/metadata/types.ts canonicalTime).
+    start = dag_run.data_interval_start.astimezone(timezone.utc)
+    assert sent['data_interval_start'] == start.strftime('%Y-%m-%dT%H:%M:%S.000Z')
     assert json.loads(described['output']) == {'committed_tables': ['events', 'users', 'orders']}
 
     from airflow.models.taskreschedule import TaskReschedule
