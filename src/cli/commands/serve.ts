@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { createServer } from '../../api/server.ts';
 import { IngestApi } from '../../api/service.ts';
+import { SqlCatalog } from '../../catalog/sql.ts';
 import { BUILTIN_CONTRACTS, loadContract } from '../../contracts/load.ts';
 import { SqliteMetadataStore, metadataDbPath } from '../../metadata/index.ts';
 import { LocalStream } from '../../stream/index.ts';
@@ -31,7 +32,18 @@ export function register(program: Command): void {
       const metadata = new SqliteMetadataStore(metadataDbPath(warehouse));
       const contracts = await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name)));
       const apiKey = opts.apiKey ?? process.env.LAKEHOUSE_API_KEY;
-      const api = new IngestApi({ contracts, stream, metadata, maxBodyBytes, ...(apiKey ? { apiKey } : {}) });
+      const catalog = new SqlCatalog({ warehouse, name: 'lakehouse' });
+      const api = new IngestApi({
+        contracts,
+        stream,
+        metadata,
+        maxBodyBytes,
+        catalogHealth: async () => ({
+          ok: true,
+          detail: { catalog: 'sql', tables: (await catalog.listTables()).length },
+        }),
+        ...(apiKey ? { apiKey } : {}),
+      });
       const app = createServer(api, { maxBodyBytes });
       const url = await app.listen({ host: opts.host, port: opts.port });
       printSummary({ url, warehouse, stream: INGEST_STREAM });
@@ -43,5 +55,6 @@ export function register(program: Command): void {
       await app.close();
       await stream.close();
       await metadata.close();
+      await catalog.close();
     });
 }
