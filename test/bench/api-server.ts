@@ -1,14 +1,19 @@
 // The server side of `npm run bench:api`, in its own process so that it has a core to itself:
 //   api  — the real ingest API (validation + durable append to the local stream)
 //   bare — a bare Fastify endpoint that only replies 202 (the ceiling for this machine)
-// Prints {"url"} when listening; on SIGTERM prints {"streamRecords","events"} read back from the stream.
+// Prints {"url"} when listening; on SIGTERM counts the events in the stream, lets the processor commit them to
+// processed.events, and prints {"streamRecords","events","tableRows"}.
 import Fastify from 'fastify';
 import { parseEnvelope } from '../../src/api/envelope.ts';
 import { createServer } from '../../src/api/server.ts';
 import { IngestApi } from '../../src/api/service.ts';
 import { loadContract } from '../../src/contracts/load.ts';
 import { SqliteMetadataStore, metadataDbPath } from '../../src/metadata/index.ts';
-import { LocalStream, LogReader, localStreamDir } from '../../src/stream/index.ts';
+import { Consumer, LocalStream, LogReader, localStreamDir } from '../../src/stream/index.ts';
+import { SqlCatalog } from '../../src/catalog/sql.ts';
+import { Table } from '../../src/iceberg/table.ts';
+import { IcebergTables } from '../../src/processor/iceberg-tables.ts';
+import { StreamProcessor } from '../../src/processor/processor.ts';
 
 const [mode, warehouse] = process.argv.slice(2) as ['api' | 'bare', string];
 if (mode === 'bare') {
@@ -38,7 +43,34 @@ if (mode === 'bare') {
         streamRecords += entries.length;
         offset += entries.length;
       }
-      process.stdout.write(JSON.stringify({ streamRecords, events }) + '\n');
+      // Then the processor drains the stream into Iceberg, and the table's own row count closes the books.
+      const catalog = new SqlCatalog({ warehouse, name: 'lakehouse' });
+      const processorMetadata = new SqliteMetadataStore(metadataDbPath(warehouse));
+      const processor = new StreamProcessor({
+        contracts: [await loadContract('events')],
+        tables: new IcebergTables(catalog),
+        metadata: processorMetadata,
+        quarantine: { write: async () => undefined },
+        streamName: 'ingest',
+      });
+      const consumer = new Consumer({
+        warehouse,
+        stream: 'ingest',
+        handler: processor.handle,
+        batchSize: 500,
+        maxBatchingWindowMs: 0,
+      });
+      await consumer.start();
+      while ((await consumer.lag()) > 0) await consumer.poll();
+      await consumer.close();
+      const table = await Table.load(catalog, { namespace: 'processed', name: 'events' });
+      const current = table.metadata.snapshots.find(
+        (snap) => snap['snapshot-id'] === table.metadata['current-snapshot-id'],
+      );
+      const tableRows = Number(current?.summary['total-records'] ?? 0);
+      await catalog.close();
+      await processorMetadata.close();
+      process.stdout.write(JSON.stringify({ streamRecords, events, tableRows }) + '\n');
     })();
   });
 }
