@@ -110,8 +110,7 @@ export class IngestApi {
         `unsupported content type "${contentType || '(none)'}": use ${Object.keys(FORMAT_BY_CONTENT_TYPE).join(', ')}`,
       );
     }
-    const items: ParsedItem[] = [];
-    for await (const parsed of parseBytes(format, oneChunk(request.body))) items.push(...parsed);
+    const items = await parseBody(format, request.body);
     if (items.length === 0) return error(400, 'the body holds no records');
     const jobId = randomUUID();
     const chunk = processor.processChunk(items, `api:${jobId}`, format === 'csv');
@@ -160,6 +159,34 @@ export class IngestApi {
 
 function error(status: number, message: string): ApiResponse {
   return { status, body: { error: message } };
+}
+
+/**
+ * A request body is already in memory (at most maxBodyBytes), so a JSON body is parsed in one go — the streaming
+ * parser is for files larger than memory. NDJSON and CSV go through the same parsers as files.
+ */
+async function parseBody(format: 'json' | 'ndjson' | 'csv', body: Uint8Array): Promise<ParsedItem[]> {
+  if (format === 'json') {
+    const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return [
+        { kind: 'unparseable', rule: 'json', message: (error as Error).message, raw: text.slice(0, 1024), line: 1 },
+      ];
+    }
+    if (!Array.isArray(value)) return [{ kind: 'record', value, raw: text, line: 1 }];
+    return value.map((record: unknown, i) => ({
+      kind: 'record',
+      value: record,
+      raw: JSON.stringify(record),
+      line: i + 1,
+    }));
+  }
+  const items: ParsedItem[] = [];
+  for await (const parsed of parseBytes(format, oneChunk(body))) items.push(...parsed);
+  return items;
 }
 
 async function* oneChunk(body: Uint8Array): AsyncIterable<Uint8Array> {

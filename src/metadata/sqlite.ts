@@ -147,6 +147,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly path: string;
   private readonly db: Sqlite.DatabaseSync;
   private readonly statements = new Map<string, Sqlite.StatementSync>();
+  private pendingJobs: { job: PutJob; resolve: (job: ApiJob) => void; reject: (error: Error) => void }[] = [];
 
   /** Opens (creating if needed) the store at `path`, e.g. `metadataDbPath(warehouse)`; `:memory:` for a private one. */
   constructor(path: string) {
@@ -256,27 +257,62 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  /**
+   * Job writes arriving together (one per API request) share one transaction: group commit, so that a burst of
+   * small requests costs one WAL commit instead of one each. Each caller still gets its own result or error.
+   */
   putJob(job: PutJob): Promise<ApiJob> {
-    return settle(() => {
-      assertName('jobId', job.jobId);
-      assertName('dataset', job.dataset);
-      const createdAt = canonicalTime('createdAt', job.createdAt ?? nowIso());
-      const ttl = job.ttlSeconds ?? DEFAULT_JOB_TTL_SECONDS;
-      if (!Number.isInteger(ttl) || ttl < 1) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
-      const expiresAt = Math.floor(Date.parse(createdAt) / 1000) + ttl;
-      // An expired job is as good as gone (DynamoDB's TTL deletes it lazily), so its id may be reused.
-      const row = this.statement(
-        `INSERT INTO api_jobs (job_id, dataset, status, counts, snapshot_id, reasons, created_at, updated_at, expires_at)
+    return new Promise<ApiJob>((resolve, reject) => {
+      this.pendingJobs.push({ job, resolve, reject });
+      if (this.pendingJobs.length === 1) setImmediate(() => this.flushJobs());
+    });
+  }
+
+  private flushJobs(): void {
+    const batch = this.pendingJobs;
+    this.pendingJobs = [];
+    const outcomes: ({ job: ApiJob } | { error: Error })[] = [];
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      for (const pending of batch) {
+        try {
+          outcomes.push({ job: this.insertJob(pending.job) });
+        } catch (error) {
+          outcomes.push({ error: error instanceof Error ? error : new Error(String(error)) });
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      for (const pending of batch) pending.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i] as { job: ApiJob } | { error: Error };
+      if ('job' in outcome) pending.resolve(outcome.job);
+      else pending.reject(outcome.error);
+    });
+  }
+
+  private insertJob(job: PutJob): ApiJob {
+    assertName('jobId', job.jobId);
+    assertName('dataset', job.dataset);
+    const createdAt = canonicalTime('createdAt', job.createdAt ?? nowIso());
+    const ttl = job.ttlSeconds ?? DEFAULT_JOB_TTL_SECONDS;
+    if (!Number.isInteger(ttl) || ttl < 1) throw new RangeError(`ttlSeconds must be a positive integer, got ${ttl}`);
+    const expiresAt = Math.floor(Date.parse(createdAt) / 1000) + ttl;
+    // An expired job is as good as gone (DynamoDB's TTL deletes it lazily), so its id may be reused.
+    const row = this.statement(
+      `INSERT INTO api_jobs (job_id, dataset, status, counts, snapshot_id, reasons, created_at, updated_at, expires_at)
          VALUES (?, ?, 'accepted', ?, NULL, '[]', ?, ?, ?)
          ON CONFLICT (job_id) DO UPDATE SET dataset = excluded.dataset, status = 'accepted', counts = excluded.counts,
            snapshot_id = NULL, reasons = '[]', created_at = excluded.created_at, updated_at = excluded.updated_at,
            expires_at = excluded.expires_at
          WHERE api_jobs.expires_at <= ?
          RETURNING *`,
-      ).get(job.jobId, job.dataset, JSON.stringify(job.counts ?? {}), createdAt, createdAt, expiresAt, nowSeconds());
-      if (!row) throw new MetadataConflictError(`job ${job.jobId} already exists`);
-      return toJob(row);
-    });
+    ).get(job.jobId, job.dataset, JSON.stringify(job.counts ?? {}), createdAt, createdAt, expiresAt, nowSeconds());
+    if (!row) throw new MetadataConflictError(`job ${job.jobId} already exists`);
+    return toJob(row);
   }
 
   async updateJob(

@@ -1,6 +1,7 @@
 // `npm run bench:api`: load on the local ingest API over loopback, side by side with a bare Fastify endpoint.
-//   batched — NDJSON bodies of --batch events, --concurrency in flight: events/s accepted, latency percentiles
-//   single  — one JSON event per request: requests/s and latency, against the bare endpoint's requests/s
+//   batched — NDJSON bodies of --batch events, --batched-concurrency in flight: events/s accepted, latency
+//             percentiles (a few producers sending big batches, as a real batch producer does)
+//   single  — one JSON event per request, --concurrency in flight: requests/s and latency, against the bare endpoint's requests/s
 // Zero loss: the events the API acknowledged are counted in the stream, then the processor commits them and the
 // Iceberg table's row count must equal them.
 // Requests go only to 127.0.0.1; every loop is bounded by --seconds and stops by itself.
@@ -18,13 +19,15 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
     batch: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '32' },
+    concurrency: { type: 'string', default: '64' },
+    'batched-concurrency': { type: 'string', default: '2' },
     smoke: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(args.seconds);
 const batchSize = Number(args.batch);
 const concurrency = Number(args.concurrency);
+const batchedConcurrency = Number(args['batched-concurrency']);
 
 interface Server {
   url: string;
@@ -71,8 +74,9 @@ async function load(
   nextBody: () => Buffer,
   contentType: string,
   eventsPerBody: number,
+  inFlight: number,
 ): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
   const target = new URL('/v1/datasets/events/records', url);
   const result: LoadResult = { requests: 0, accepted: 0, events: 0, errors: 0, seconds: 0, latenciesMs: [] };
   const started = performance.now();
@@ -91,7 +95,7 @@ async function load(
       req.end(body);
     });
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: inFlight }, async () => {
       while (performance.now() < deadline) {
         const body = nextBody();
         const t0 = performance.now();
@@ -128,14 +132,20 @@ const batchedBody = () =>
   Buffer.from(Array.from({ length: batchSize }, () => withFreshId(pool[cursor++ % pool.length] as string)).join('\n'));
 const singleBody = () => Buffer.from(withFreshId(pool[cursor++ % pool.length] as string));
 
-const report: Record<string, unknown> = { date: new Date().toISOString(), seconds, batchSize, concurrency };
+const report: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  seconds,
+  batchSize,
+  batchedConcurrency,
+  concurrency,
+};
 for (const scenario of ['batched', 'single'] as const) {
   const warehouse = mkdtempSync(join(tmpdir(), 'lakehouse-bench-api-'));
   const server = await startServer('api', warehouse);
   const run =
     scenario === 'batched'
-      ? await load(server.url, batchedBody, 'application/x-ndjson', batchSize)
-      : await load(server.url, singleBody, 'application/json', 1);
+      ? await load(server.url, batchedBody, 'application/x-ndjson', batchSize, batchedConcurrency)
+      : await load(server.url, singleBody, 'application/json', 1, concurrency);
   const stored = await stopServer(server);
   rmSync(warehouse, { recursive: true, force: true });
   report[scenario] = {
@@ -151,7 +161,7 @@ for (const scenario of ['batched', 'single'] as const) {
   };
 }
 const bare = await startServer('bare', '');
-const bareRun = await load(bare.url, singleBody, 'application/json', 1);
+const bareRun = await load(bare.url, singleBody, 'application/json', 1, concurrency);
 await stopServer(bare);
 report.bare = { requestsPerSecond: bareRun.requests / bareRun.seconds, p99Ms: percentile(bareRun.latenciesMs, 99) };
 
