@@ -12,13 +12,12 @@ import { BUILTIN_CONTRACTS, loadContract } from '../contracts/load.ts';
 import { createLogger } from '../log.ts';
 import { SqliteMetadataStore, metadataDbPath } from '../metadata/index.ts';
 import type { DatasetCounts } from '../metadata/types.ts';
-import { IcebergTables } from '../processor/iceberg-tables.ts';
-import { StreamProcessor } from '../processor/processor.ts';
 import type { QuarantineSink } from '../processor/types.ts';
 import type { QuarantineEntry } from '../records/pipeline.ts';
 import { QuarantineWriter } from '../records/quarantine.ts';
 import { SAMPLE_DATASETS, type SampleDataset } from '../sample/generate.ts';
-import { Consumer, LocalStream } from '../stream/index.ts';
+import { LocalStream } from '../stream/index.ts';
+import { startLocalProcessor } from './local-processor.ts';
 import { postRecords } from './client.ts';
 import { dbtBuild, type DbtResult } from './dbt.ts';
 import { runQuery } from '../iceberg/query/query.ts';
@@ -103,21 +102,14 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
     });
     const server = createServer(api);
     const url = await server.listen({ host: '127.0.0.1', port: 0 });
-    const processor = new StreamProcessor({
-      contracts,
-      tables: new IcebergTables(catalog),
-      metadata,
-      quarantine,
-      streamName: STREAM,
-    });
-    const consumer = new Consumer({
+    const { processor, consumer } = await startLocalProcessor({
       warehouse,
       stream: STREAM,
-      handler: processor.handle,
-      batchSize: 500,
-      maxBatchingWindowMs: 100,
+      contracts,
+      catalog,
+      metadata,
+      quarantine,
     });
-    await consumer.start();
     const stop = new AbortController();
     const consuming = consumer.run(stop.signal);
     say(`ingest API on ${url}; processor consuming stream "${STREAM}"`);

@@ -9,11 +9,10 @@ import { createServer } from '../../src/api/server.ts';
 import { IngestApi } from '../../src/api/service.ts';
 import { loadContract } from '../../src/contracts/load.ts';
 import { SqliteMetadataStore, metadataDbPath } from '../../src/metadata/index.ts';
-import { Consumer, LocalStream, LogReader, localStreamDir } from '../../src/stream/index.ts';
+import { LocalStream, LogReader, localStreamDir } from '../../src/stream/index.ts';
 import { SqlCatalog } from '../../src/catalog/sql.ts';
 import { Table } from '../../src/iceberg/table.ts';
-import { IcebergTables } from '../../src/processor/iceberg-tables.ts';
-import { StreamProcessor } from '../../src/processor/processor.ts';
+import { drain, startLocalProcessor } from '../../src/pipeline/local-processor.ts';
 
 const [mode, warehouse] = process.argv.slice(2) as ['api' | 'bare', string];
 if (mode === 'bare') {
@@ -46,23 +45,16 @@ if (mode === 'bare') {
       // Then the processor drains the stream into Iceberg, and the table's own row count closes the books.
       const catalog = new SqlCatalog({ warehouse, name: 'lakehouse' });
       const processorMetadata = new SqliteMetadataStore(metadataDbPath(warehouse));
-      const processor = new StreamProcessor({
-        contracts: [await loadContract('events')],
-        tables: new IcebergTables(catalog),
-        metadata: processorMetadata,
-        quarantine: { write: async () => undefined },
-        streamName: 'ingest',
-      });
-      const consumer = new Consumer({
+      const { consumer } = await startLocalProcessor({
         warehouse,
         stream: 'ingest',
-        handler: processor.handle,
-        batchSize: 500,
+        contracts: [await loadContract('events')],
+        catalog,
+        metadata: processorMetadata,
+        quarantine: { write: async () => undefined },
         maxBatchingWindowMs: 0,
       });
-      await consumer.start();
-      while ((await consumer.lag()) > 0) await consumer.poll();
-      await consumer.close();
+      await drain(consumer);
       const table = await Table.load(catalog, { namespace: 'processed', name: 'events' });
       const current = table.metadata.snapshots.find(
         (snap) => snap['snapshot-id'] === table.metadata['current-snapshot-id'],
