@@ -55,3 +55,42 @@ def asset_event_extras(triggering_asset_events: Mapping[Any, Sequence[Any]] | No
 
 
 USER_MACROS = {'sfn_execution_name': execution_name, 'asset_event_extras': asset_event_extras}
+
+
+def start_and_wait_for_execution(
+    step: str,
+    state_machine_arn: str,
+    state_machine_input: dict[str, Any],
+    timeout: timedelta,
+    outlets: Sequence[Asset],
+) -> tuple[Any, Any]:
+    """Two tasks, `start_<step>` >> `wait_for_<step>`, to be called inside a DAG's context.
+
+    The start task retries (StartExecution with the same name and input is idempotent while the execution runs);
+    the sensor reschedules between pokes and never retries: Step Functions owns the pipeline's retries.
+    """
+    from airflow.providers.amazon.aws.operators.step_function import StepFunctionStartExecutionOperator
+    from airflow.providers.amazon.aws.sensors.step_function import StepFunctionExecutionSensor
+
+    start = StepFunctionStartExecutionOperator(
+        task_id=f'start_{step}',
+        aws_conn_id=AWS_CONN_ID,
+        state_machine_arn=state_machine_arn,
+        name='{{ sfn_execution_name(dag.dag_id, run_id, dag_run.clear_number) }}',
+        state_machine_input=state_machine_input,
+        retries=3,
+        retry_delay=START_RETRY_DELAY,
+        retry_exponential_backoff=2.0,
+    )
+    wait = StepFunctionExecutionSensor(
+        task_id=f'wait_for_{step}',
+        aws_conn_id=AWS_CONN_ID,
+        execution_arn="{{ ti.xcom_pull(task_ids='start_%s') }}" % step,
+        mode='reschedule',
+        poke_interval=POKE_INTERVAL,
+        timeout=timeout,
+        retries=0,
+        outlets=list(outlets),
+    )
+    start >> wait
+    return start, wait

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from airflow.providers.amazon.aws.operators.step_function import StepFunctionStartExecutionOperator
-from airflow.providers.amazon.aws.sensors.step_function import StepFunctionExecutionSensor
 from airflow.sdk import DAG
-from lakehouse_common import AWS_CONN_ID, POKE_INTERVAL, PROCESSED_TABLES, START_RETRY_DELAY, USER_MACROS
+from lakehouse_common import PROCESSED_TABLES, USER_MACROS, start_and_wait_for_execution
 
 with DAG(
     dag_id='lakehouse_pipeline',
@@ -35,11 +33,9 @@ with DAG(
     user_defined_macros=USER_MACROS,
     default_args={'owner': 'data-platform', 'retries': 0},
 ) as dag:
-    start_pipeline_execution = StepFunctionStartExecutionOperator(
-        task_id='start_pipeline_execution',
-        aws_conn_id=AWS_CONN_ID,
+    start_and_wait_for_execution(
+        'pipeline_execution',
         state_machine_arn='{{ var.value.lakehouse_pipeline_state_machine_arn }}',
-        name='{{ sfn_execution_name(dag.dag_id, run_id, dag_run.clear_number) }}',
         # Deterministic per DAG run: StartExecution is idempotent only for the same name *and* input.
         state_machine_input={
             'dag_id': '{{ dag.dag_id }}',
@@ -48,20 +44,6 @@ with DAG(
             'data_interval_start': "{{ data_interval_start.in_timezone('UTC').strftime('%Y-%m-%dT%H:%M:%S.000Z') }}",
             'data_interval_end': "{{ data_interval_end.in_timezone('UTC').strftime('%Y-%m-%dT%H:%M:%S.000Z') }}",
         },
-        retries=3,
-        retry_delay=START_RETRY_DELAY,
-        retry_exponential_backoff=2.0,
-    )
-
-    wait_for_pipeline_execution = StepFunctionExecutionSensor(
-        task_id='wait_for_pipeline_execution',
-        aws_conn_id=AWS_CONN_ID,
-        execution_arn="{{ ti.xcom_pull(task_ids='start_pipeline_execution') }}",
-        mode='reschedule',
-        poke_interval=POKE_INTERVAL,
         timeout=timedelta(hours=6),
-        retries=0,
         outlets=[PROCESSED_TABLES],
     )
-
-    start_pipeline_execution >> wait_for_pipeline_execution

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from airflow.providers.amazon.aws.operators.step_function import StepFunctionStartExecutionOperator
-from airflow.providers.amazon.aws.sensors.step_function import StepFunctionExecutionSensor
 from airflow.sdk import DAG
-from lakehouse_common import AWS_CONN_ID, CURATED_MARTS, POKE_INTERVAL, PROCESSED_TABLES, START_RETRY_DELAY, USER_MACROS
+from lakehouse_common import CURATED_MARTS, PROCESSED_TABLES, USER_MACROS, start_and_wait_for_execution
 
 with DAG(
     dag_id='transform_on_snapshot',
@@ -38,30 +36,14 @@ with DAG(
     user_defined_macros=USER_MACROS,
     default_args={'owner': 'data-platform', 'retries': 0},
 ) as dag:
-    start_dbt_build = StepFunctionStartExecutionOperator(
-        task_id='start_dbt_build',
-        aws_conn_id=AWS_CONN_ID,
+    start_and_wait_for_execution(
+        'dbt_build',
         state_machine_arn='{{ var.value.lakehouse_transform_state_machine_arn }}',
-        name='{{ sfn_execution_name(dag.dag_id, run_id, dag_run.clear_number) }}',
         state_machine_input={
             'command': ['dbt', 'build', '--target', "{{ var.value.get('lakehouse_dbt_target', 'prod') }}"],
             'run_id': '{{ run_id }}',
             'snapshots': '{{ asset_event_extras(triggering_asset_events) }}',
         },
-        retries=3,
-        retry_delay=START_RETRY_DELAY,
-        retry_exponential_backoff=2.0,
-    )
-
-    wait_for_dbt_build = StepFunctionExecutionSensor(
-        task_id='wait_for_dbt_build',
-        aws_conn_id=AWS_CONN_ID,
-        execution_arn="{{ ti.xcom_pull(task_ids='start_dbt_build') }}",
-        mode='reschedule',
-        poke_interval=POKE_INTERVAL,
         timeout=timedelta(hours=3),
-        retries=0,
         outlets=[CURATED_MARTS],
     )
-
-    start_dbt_build >> wait_for_dbt_build
