@@ -19,9 +19,12 @@ case "$job" in
   bench-api)
     eval "$(bash scripts/bootstrap.sh)"
     exec node test/bench/api.bench.ts "$@" ;;
+  bench-processor)
+    eval "$(bash scripts/bootstrap.sh)"
+    exec node test/bench/processor.bench.ts "$@" ;;
   synth)
     eval "$(bash scripts/bootstrap.sh)"
     exec npx cdktf synth "$@" ;;
   *)
-    echo "usage: scripts/dev.sh run|test [all|static|unit|stacks|python]|bench|bench-api|synth" >&2; exit 2 ;;
+    echo "usage: scripts/dev.sh run|test [all|static|unit|stacks|python]|bench|bench-api|bench-processor|synth" >&2; exit 2 ;;
 esac

@@ -67,8 +67,13 @@ export async function* parseCsv(input: AsyncIterable<Uint8Array>, options: Parse
     }
     const text = raw.replace(/\r?\n$/, '');
     if (skipped.length) {
-      batch.push(...skipped);
-      skipped = [];
+      // csv-parse reports a broken record when it parses it, which may be well ahead of the record being read
+      // here (it buffers): release each one at its own position, so the order does not depend on buffering.
+      const due = skipped.filter((item) => item.line < line);
+      if (due.length) {
+        batch.push(...due);
+        skipped = skipped.filter((item) => item.line >= line);
+      }
     }
     if (sawInvalidUtf8 && text.includes(REPLACEMENT)) {
       batch.push({ kind: 'unparseable', rule: 'encoding', message: 'record is not valid UTF-8', raw: text, line });

@@ -51,7 +51,8 @@ export async function* parseNdjson(
   }
 }
 
-function parseLine(
+/** One NDJSON line as the general path sees it; `undefined` for a blank line. */
+export function parseLine(
   data: Buffer,
   start: number,
   end: number,

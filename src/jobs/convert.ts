@@ -1,11 +1,26 @@
 // `lakehouse convert`: a file in, Iceberg-ready Parquet files and a quarantine file out, streaming throughout:
-// memory holds one chunk of records and one encoded row group, whatever the input size.
+// memory holds a few chunks of records and encoded row groups, whatever the input size.
+// Two engines produce the same output: the fast one (NDJSON, contract-directed scanner, typed columns, worker
+// threads, columnar Parquet encoder) where the contract allows it, and the general one (any format, any
+// contract, JSON.parse + ajv per record) otherwise. `engine: 'general'` forces the latter.
+import { stat } from 'node:fs/promises';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Contract } from '../contracts/model.ts';
-import { ioError } from '../errors.ts';
+import { LakehouseError, ioError } from '../errors.ts';
+import { delimiterFor, detectFormat } from '../formats/detect.ts';
 import { createLogger } from '../log.ts';
-import { ParquetFileWriter, type ParquetOptions } from '../parquet/encode.ts';
+import { ColumnarParquetWriter } from '../parquet/columnar/index.ts';
+import type { ParquetFileWriter, ParquetOptions } from '../parquet/encode.ts';
+import {
+  defaultThreads,
+  fastPlanOf,
+  readCsvHeader,
+  runFastCsv,
+  runFastNdjson,
+  type Phases,
+} from '../records/fast/engine.ts';
+import type { FastPlan } from '../records/fast/plan.ts';
 import { processInput, type ProcessOptions } from '../records/pipeline.ts';
 import { QuarantineWriter } from '../records/quarantine.ts';
 
@@ -14,6 +29,10 @@ export interface ConvertOptions extends ProcessOptions, ParquetOptions {
   readonly targetFileBytes?: number;
   /** Called after each chunk, for progress reporting. */
   readonly onProgress?: (progress: { received: number; accepted: number; quarantined: number }) => void;
+  /** `auto` (default): the fast engine when the input and contract allow it; `general` forces the other. */
+  readonly engine?: 'auto' | 'fast' | 'general';
+  /** Worker threads for the fast engine (default: `defaultThreads()`; 0 = the calling thread). */
+  readonly threads?: number;
 }
 
 export interface WrittenFile {
@@ -29,7 +48,17 @@ export interface ConvertSummary {
   readonly files: WrittenFile[];
   readonly quarantine: string;
   readonly format: string;
+  readonly engine: 'fast' | 'general';
+  /** Worker threads used (0: the calling thread). */
+  readonly threads: number;
+  /** Milliseconds per phase, summed over threads (fast engine). */
+  readonly phases?: Phases;
+  /** Fast engine: records the general path parsed or re-validated (the rest never left typed columns). */
+  readonly generalRecords?: number;
 }
+
+/** Below this size worker start-up costs more than it saves. */
+const THREADED_MIN_BYTES = 8 * 1024 * 1024;
 
 const log = createLogger('convert');
 
@@ -39,8 +68,12 @@ export async function convertFile(
   outDir: string,
   options: ConvertOptions = {},
 ): Promise<ConvertSummary> {
+  const fast = await fastEngineFor(input, contract, options);
+  if (fast) return convertFast(input, contract, outDir, options, fast);
   // Open the input first: a missing file or an unknown format must not leave an empty output directory behind.
   const { format, chunks } = await processInput(input, contract, options);
+  // The general engine's Parquet writer (hyparquet-writer) loads only when this engine runs.
+  const { ParquetFileWriter } = await import('../parquet/encode.ts');
   try {
     await mkdir(outDir, { recursive: true });
   } catch (error) {
@@ -76,7 +109,164 @@ export async function convertFile(
   }
   if (current) files.push(current.close());
   await quarantine.close();
-  const summary = { received, accepted, quarantined: quarantine.count, files, quarantine: quarantinePath, format };
+  const summary: ConvertSummary = {
+    received,
+    accepted,
+    quarantined: quarantine.count,
+    files,
+    quarantine: quarantinePath,
+    format,
+    engine: 'general',
+    threads: 0,
+  };
   log.info({ received, accepted, quarantined: summary.quarantined, files: files.length }, 'converted');
+  return summary;
+}
+
+interface FastInput {
+  readonly plan: FastPlan;
+  readonly format: 'ndjson' | 'csv';
+  readonly csv?: { readonly header: string[]; readonly headerBytes: number; readonly delimiter: string };
+}
+
+/** The fast plan when the fast engine can take this conversion (and `engine` does not forbid it). */
+async function fastEngineFor(
+  input: string,
+  contract: Contract,
+  options: ConvertOptions,
+): Promise<FastInput | undefined> {
+  const engine = options.engine ?? 'auto';
+  if (engine === 'general') return undefined;
+  const why = await fastUnsupported(input, contract, options);
+  if (typeof why !== 'string') return why;
+  if (engine === 'fast') throw new LakehouseError('CONFIG', `the fast engine cannot convert ${input}: ${why}`);
+  log.debug({ input, why }, 'general engine');
+  return undefined;
+}
+
+async function fastUnsupported(
+  input: string,
+  contract: Contract,
+  options: ConvertOptions,
+): Promise<FastInput | string> {
+  if (options.enrich) return 'an enrich hook';
+  if (options.textValues) return 'text values';
+  if (options.compression && options.compression !== 'zstd' && options.compression !== 'uncompressed')
+    return `${options.compression} compression`;
+  // The fast engine writes one row group per batch.
+  if (options.rowGroupSize !== undefined && options.rowGroupSize < (options.batchSize ?? 65_536))
+    return 'row groups smaller than a batch';
+  let format;
+  try {
+    format = await detectFormat(input, options.format);
+  } catch {
+    return 'format undetected'; // the general engine reports it properly
+  }
+  if (format !== 'ndjson' && format !== 'csv') return `${format} input`;
+  const plan = fastPlanOf(contract);
+  if ('unsupported' in plan) return plan.unsupported;
+  if (format === 'ndjson') return { plan, format };
+  const delimiter = delimiterFor(input, options.delimiter);
+  let header;
+  try {
+    header = await readCsvHeader(input, delimiter);
+  } catch {
+    return 'input unreadable'; // the general engine reports it properly
+  }
+  if ('unsupported' in header) return header.unsupported;
+  return { plan, format, csv: { header: header.header, headerBytes: header.bytes, delimiter } };
+}
+
+async function convertFast(
+  input: string,
+  contract: Contract,
+  outDir: string,
+  options: ConvertOptions,
+  fast: FastInput,
+): Promise<ConvertSummary> {
+  let size: number;
+  try {
+    size = (await stat(input)).size;
+  } catch (error) {
+    throw ioError('reading input', input, error);
+  }
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw ioError('creating output directory', outDir, error);
+  }
+  const quarantinePath = join(outDir, 'quarantine.ndjson');
+  await rm(quarantinePath, { force: true });
+  const quarantine = new QuarantineWriter(quarantinePath);
+  const targetFileBytes = options.targetFileBytes ?? 128 * 1024 * 1024;
+  // CSV runs on the calling thread: its fallback to csv-parse for the rest of a file is sequential.
+  const threads = fast.format === 'csv' ? 0 : (options.threads ?? (size < THREADED_MIN_BYTES ? 0 : defaultThreads()));
+  const parquet = {
+    compression: options.compression === 'uncompressed' ? ('uncompressed' as const) : ('zstd' as const),
+    ...(options.zstdLevel !== undefined ? { zstdLevel: options.zstdLevel } : {}),
+    ...(options.metadata ? { metadata: options.metadata } : {}),
+  };
+  const phases: Phases = { parse: 0, validate: 0, encode: 0, write: 0 };
+  const files: WrittenFile[] = [];
+  let current: ColumnarParquetWriter | undefined;
+  let received = 0;
+  let accepted = 0;
+  let generalRecords = 0;
+  log.info({ input, format: fast.format, contract: contract.name, outDir, engine: 'fast', threads }, 'converting');
+  const engineOptions = {
+    source: options.source ?? input,
+    batchSize: options.batchSize ?? 65_536,
+    maxRecordBytes: options.maxRecordBytes ?? 16 * 1024 * 1024,
+    parquet,
+    threads,
+  };
+  const outcomes = fast.csv
+    ? runFastCsv(input, contract, fast.plan, { ...engineOptions, ...fast.csv })
+    : runFastNdjson(input, contract, fast.plan, engineOptions);
+  try {
+    for await (const outcome of outcomes) {
+      const started = performance.now();
+      received += outcome.received;
+      accepted += outcome.accepted;
+      generalRecords += outcome.general + outcome.suspects;
+      phases.parse += outcome.phases.parse;
+      phases.validate += outcome.phases.validate;
+      phases.encode += outcome.phases.encode;
+      await quarantine.write(outcome.quarantined);
+      if (outcome.rowGroup) {
+        current ??= new ColumnarParquetWriter(
+          join(outDir, `part-${String(files.length).padStart(5, '0')}.parquet`),
+          contract.fields,
+          parquet,
+        );
+        current.appendRowGroup(outcome.rowGroup);
+        if (current.bytes >= targetFileBytes) {
+          files.push(current.close());
+          current = undefined;
+        }
+      }
+      phases.write += performance.now() - started;
+      options.onProgress?.({ received, accepted, quarantined: quarantine.count });
+    }
+    if (current) files.push(current.close());
+  } catch (error) {
+    current?.abort();
+    throw error;
+  } finally {
+    await quarantine.close();
+  }
+  const summary: ConvertSummary = {
+    received,
+    accepted,
+    quarantined: quarantine.count,
+    files,
+    quarantine: quarantinePath,
+    format: fast.format,
+    engine: 'fast',
+    threads,
+    phases,
+    generalRecords,
+  };
+  log.info({ received, accepted, quarantined: summary.quarantined, files: files.length, phases }, 'converted');
   return summary;
 }

@@ -3,7 +3,7 @@
 //   → columnar batches + quarantine entries.
 // Accounting: every item received ends in exactly one of the two outputs, so `received = accepted + quarantined`.
 import type { Contract, Field } from '../contracts/model.ts';
-import { openFile, type ParsedItem, type ParseOptions } from '../formats/index.ts';
+import type { ParsedItem, ParseOptions, Unparseable } from '../formats/types.ts';
 import { BatchBuilder, type RecordBatch } from './batch.ts';
 import {
   compileDerivations,
@@ -63,7 +63,7 @@ export class RecordProcessor {
   private readonly prepare: (record: RecordObject) => RecordObject;
   private readonly derive: (row: Normalised[]) => void;
   private readonly keyOf: (row: readonly Normalised[]) => string;
-  private readonly keep: 'first' | 'last' | undefined;
+  readonly keep: 'first' | 'last' | undefined;
   private readonly inputFields: readonly Field[];
   private readonly fieldsByName: ReadonlyMap<string, Field>;
   private readonly derivedNames: readonly string[];
@@ -86,20 +86,11 @@ export class RecordProcessor {
     const pending: (Pending | undefined)[] = [];
     const seen = new Map<string, number>();
     const quarantine = (item: ParsedItem, reason: QuarantineReason, violations: readonly Violation[]): void => {
-      quarantined.push({
-        source,
-        line: item.line,
-        ...(item.offset !== undefined ? { offset: item.offset } : {}),
-        reason,
-        violations,
-        raw: item.raw,
-      });
+      quarantined.push(quarantineEntry(item, source, reason, violations));
     };
     for (const [index, item] of items.entries()) {
       if (item.kind === 'unparseable') {
-        quarantine(item, 'parse', [
-          { path: '/', rule: item.rule, expected: 'a well-formed record', actual: item.message },
-        ]);
+        quarantine(item, 'parse', [unparseableViolation(item)]);
         continue;
       }
       const row = this.toRow(item.value, textValues);
@@ -111,12 +102,7 @@ export class RecordProcessor {
         const key = this.keyOf(row);
         const earlier = seen.get(key);
         if (earlier !== undefined) {
-          const duplicate: Violation = {
-            path: `/${this.contract.primaryKey.join(',')}`,
-            rule: 'duplicate',
-            expected: `a unique primary key within the batch (keeping the ${this.keep})`,
-            actual: key.split('\u0001').join(','),
-          };
+          const duplicate = duplicateViolation(this.contract, this.keep, key);
           if (this.keep === 'first') {
             quarantine(item, 'duplicate', [duplicate]);
             continue;
@@ -136,6 +122,11 @@ export class RecordProcessor {
       acceptedIndices.push(entry.index);
     }
     return { batch: builder.flush(), quarantined, received: items.length, acceptedIndices };
+  }
+
+  /** The de-duplication key of a normalised row (aligned with `contract.fields`). */
+  primaryKeyOf(row: readonly Normalised[]): string {
+    return this.keyOf(row);
   }
 
   /** A validated, normalised row aligned with `contract.fields`, or the record's violations. */
@@ -180,6 +171,36 @@ export class RecordProcessor {
   }
 }
 
+export function quarantineEntry(
+  item: ParsedItem,
+  source: string,
+  reason: QuarantineReason,
+  violations: readonly Violation[],
+): QuarantineEntry {
+  return {
+    source,
+    line: item.line,
+    ...(item.offset !== undefined ? { offset: item.offset } : {}),
+    reason,
+    violations,
+    raw: item.raw,
+  };
+}
+
+export function unparseableViolation(item: Unparseable): Violation {
+  return { path: '/', rule: item.rule, expected: 'a well-formed record', actual: item.message };
+}
+
+/** The violation of a record whose primary key (`key`, from `primaryKeyOf`) repeats within its batch. */
+export function duplicateViolation(contract: Contract, keep: 'first' | 'last', key: string): Violation {
+  return {
+    path: `/${contract.primaryKey.join(',')}`,
+    rule: 'duplicate',
+    expected: `a unique primary key within the batch (keeping the ${keep})`,
+    actual: key.split('\u0001').join(','),
+  };
+}
+
 /** Streams parsed items through a processor in chunks of `batchSize` records. */
 export async function* processItems(
   items: AsyncIterable<readonly ParsedItem[]>,
@@ -206,6 +227,8 @@ export async function processInput(
   contract: Contract,
   options: ProcessOptions = {},
 ): Promise<{ format: string; chunks: AsyncIterable<ProcessedChunk> }> {
+  // Loaded on demand: worker threads use RecordProcessor without any file parser.
+  const { openFile } = await import('../formats/index.ts');
   const opened = await openFile(path, options);
   const processor = new RecordProcessor(contract, options.enrich);
   return {

@@ -1,8 +1,9 @@
-"""The peers of `npm run bench`, each run as its own process on the same NDJSON file:
-  duckdb  — read_json → COPY … (FORMAT parquet, COMPRESSION zstd), validating nothing
-  pyarrow — pyarrow.json.read_json → parquet.write_table(zstd), validating nothing
-  python  — the pure-Python loop: json.loads + the events contract's checks and transforms, no Parquet
+"""The peers of `npm run bench`, each run as its own process on the same NDJSON or CSV file (by extension):
+  duckdb  — read_json / read_csv → COPY … (FORMAT parquet, COMPRESSION zstd), validating nothing
+  pyarrow — pyarrow.json.read_json / pyarrow.csv.read_csv → parquet.write_table(zstd), validating nothing
+  python  — the pure-Python loop: json.loads or csv.DictReader + the events contract's checks and transforms, no Parquet
 Prints one JSON line: {"records": accepted-or-rows, "quarantined": n, "max_rss": bytes}."""
+import csv
 import decimal
 import json
 import re
@@ -16,22 +17,33 @@ def max_rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def is_csv(src):
+    return src.lower().endswith(".csv")
+
+
 def run_duckdb(src, out):
     import duckdb
     con = duckdb.connect()
     con.execute("SET threads TO 2")
-    con.execute(
-        f"COPY (SELECT * FROM read_json('{src}', format='newline_delimited', ignore_errors=true)) "
-        f"TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
+    # ignore_errors skips what does not parse (broken JSON lines, CSV rows with the wrong column count).
+    reader = (f"read_csv('{src}', header=true, ignore_errors=true)" if is_csv(src)
+              else f"read_json('{src}', format='newline_delimited', ignore_errors=true)")
+    con.execute(f"COPY (SELECT * FROM {reader}) TO '{out}' (FORMAT parquet, COMPRESSION zstd)")
     rows = con.execute(f"SELECT count(*) FROM read_parquet('{out}')").fetchone()[0]
     return {"records": rows, "quarantined": None}
 
 
 def run_pyarrow(src, out):
-    import pyarrow.json as pj
     import pyarrow.parquet as pq
-    # pyarrow's JSON reader stops at the first malformed line: give it only the lines that parse.
-    table = pj.read_json(src, parse_options=pj.ParseOptions(newlines_in_values=False, unexpected_field_behavior="infer"))
+    if is_csv(src):
+        import pyarrow.csv as pc
+        # The CSV reader can skip rows with the wrong column count, so it reads the same file as everyone else.
+        table = pc.read_csv(src, parse_options=pc.ParseOptions(invalid_row_handler=lambda _row: "skip"))
+    else:
+        import pyarrow.json as pj
+        # pyarrow's JSON reader stops at the first malformed line: the bench gives it the file without them.
+        table = pj.read_json(src, parse_options=pj.ParseOptions(newlines_in_values=False,
+                                                                unexpected_field_behavior="infer"))
     pq.write_table(table, out, compression="zstd")
     return {"records": table.num_rows, "quarantined": None}
 
@@ -97,27 +109,57 @@ def check(r):
     return v
 
 
-def run_python(src, _out):
-    accepted, quarantined, seen = [], 0, {}
+def json_records(src):
+    """Each non-blank line as a dict (or whatever it holds), None for a line that is not JSON."""
     with open(src, "rb") as f:
         for line in f:
             if not line.strip():
                 continue
             try:
-                r = json.loads(line)
+                yield json.loads(line)
             except ValueError:
-                quarantined += 1
+                yield None
+
+
+MISSING = object()
+EXTRA = object()
+
+
+def coerce_cell(name, text):
+    # As the library does for CSV: an empty cell is null, `properties` is JSON text, the rest stays text for check().
+    if text == "":
+        return None
+    if name == "properties":
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def csv_records(src):
+    """Each CSV row after the header as a dict of coerced cells, None for a row with the wrong column count."""
+    with open(src, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f, restkey=EXTRA, restval=MISSING):
+            if EXTRA in row or any(v is MISSING for v in row.values()):
+                yield None
                 continue
-            if check(r):
-                quarantined += 1
-                continue
-            key = r["event_id"]
-            if key in seen:
-                quarantined += 1
-                accepted[seen[key]] = r
-            else:
-                seen[key] = len(accepted)
-                accepted.append(r)
+            yield {k: coerce_cell(k, v) for k, v in row.items()}
+
+
+def run_python(src, _out):
+    accepted, quarantined, seen = [], 0, {}
+    for r in csv_records(src) if is_csv(src) else json_records(src):
+        if r is None or check(r):
+            quarantined += 1
+            continue
+        key = r["event_id"]
+        if key in seen:
+            quarantined += 1
+            accepted[seen[key]] = r
+        else:
+            seen[key] = len(accepted)
+            accepted.append(r)
     return {"records": len(accepted), "quarantined": quarantined}
 
 

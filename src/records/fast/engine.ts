@@ -1,0 +1,307 @@
+// The fast NDJSON engine: the main thread cuts the file into record batches at line boundaries and hands them
+// to worker threads (one per core), which parse, validate, de-duplicate and encode Parquet row groups; results
+// come back in input order. At most two chunks per worker are in flight, so memory stays bounded whatever the
+// input size. With `threads: 0` everything runs on the calling thread (small inputs: no worker start-up).
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Contract } from '../../contracts/model.ts';
+import {
+  columnarFromRecordBatch,
+  encodeRowGroup,
+  type ColumnarParquetOptions,
+  type EncodedRowGroup,
+} from '../../parquet/columnar/index.ts';
+import type { ColumnarBatch } from '../columns.ts';
+import { processItems, RecordProcessor, type QuarantineEntry } from '../pipeline.ts';
+import { FastChunkProcessor, type NdjsonChunk } from './chunk.ts';
+import { planFor, type FastPlan } from './plan.ts';
+import { splitNdjson } from './split.ts';
+
+export interface ChunkRequest {
+  readonly seq: number;
+  readonly chunk: NdjsonChunk;
+  readonly source: string;
+  readonly maxRecordBytes: number;
+}
+
+/** Milliseconds spent per phase (summed over threads for a whole run). */
+export interface Phases {
+  parse: number;
+  validate: number;
+  encode: number;
+  write: number;
+}
+
+export interface ChunkOutcome {
+  readonly seq: number;
+  readonly rowGroup: EncodedRowGroup | undefined;
+  readonly quarantined: QuarantineEntry[];
+  readonly received: number;
+  readonly accepted: number;
+  /** Records the general path parsed, and suspects it re-validated. */
+  readonly general: number;
+  readonly suspects: number;
+  readonly phases: Omit<Phases, 'write'>;
+}
+
+export function processFastChunk(
+  processor: FastChunkProcessor,
+  request: ChunkRequest,
+  encode: (batch: ColumnarBatch) => EncodedRowGroup,
+): ChunkOutcome {
+  const result = processor.processNdjson(request.chunk, request.source, request.maxRecordBytes);
+  const started = performance.now();
+  const rowGroup = result.batch.rows ? encode(result.batch) : undefined;
+  return {
+    seq: request.seq,
+    rowGroup,
+    quarantined: result.quarantined,
+    received: result.received,
+    accepted: result.batch.rows,
+    general: result.general,
+    suspects: result.suspects,
+    phases: { ...result.timings, encode: performance.now() - started },
+  };
+}
+
+export interface FastEngineOptions {
+  readonly source: string;
+  readonly batchSize: number;
+  readonly maxRecordBytes: number;
+  readonly parquet: ColumnarParquetOptions;
+  /** Worker threads (default: `defaultThreads()`); 0 runs on the calling thread. */
+  readonly threads?: number;
+}
+
+/** The contract's fast plan, or why the general path must run instead. */
+export function fastPlanOf(contract: Contract): FastPlan | { unsupported: string } {
+  return planFor(contract);
+}
+
+/**
+ * Worker threads when the caller does not say: none on machines with two CPUs or fewer. Measured on the 2-vCPU
+ * reference machine (docs/benchmarks.md), two workers took 1.6× the CPU time of one thread for the same work —
+ * the vCPUs share one core's execution units — so the calling thread alone finishes first there.
+ */
+export function defaultThreads(): number {
+  const cpus = availableParallelism();
+  return cpus <= 2 ? 0 : Math.min(cpus, 4);
+}
+
+/** Streams an NDJSON file through the fast path; outcomes arrive in input order. */
+export async function* runFastNdjson(
+  path: string,
+  contract: Contract,
+  plan: FastPlan,
+  options: FastEngineOptions,
+): AsyncIterable<ChunkOutcome> {
+  const threads = options.threads ?? defaultThreads();
+  const chunks = splitNdjson(path, { ...options, reuse: threads === 0 });
+  let seq = 0;
+  const request = (chunk: NdjsonChunk): ChunkRequest => ({
+    seq: seq++,
+    chunk,
+    source: options.source,
+    maxRecordBytes: options.maxRecordBytes,
+  });
+  if (threads === 0) {
+    const processor = new FastChunkProcessor(contract, plan, options.batchSize);
+    for await (const chunk of chunks)
+      yield processFastChunk(processor, request(chunk), (batch) => encodeRowGroup(batch, options.parquet));
+    return;
+  }
+  yield* new WorkerPool(contract, options, threads).run(chunks, request);
+}
+
+class WorkerPool {
+  private readonly workers: Worker[];
+  private readonly idle: Worker[];
+  private readonly done = new Map<number, ChunkOutcome>();
+  private failure: Error | undefined;
+  private closing = false;
+  private wake: (() => void) | undefined;
+
+  constructor(contract: Contract, options: FastEngineOptions, threads: number) {
+    const workerData = { contract, parquet: options.parquet, batchSize: options.batchSize };
+    this.workers = Array.from({ length: threads }, () => {
+      const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData });
+      worker.on('message', (outcome: ChunkOutcome) => {
+        this.done.set(outcome.seq, outcome);
+        this.idle.push(worker);
+        this.notify();
+      });
+      worker.on('error', (error) => {
+        this.failure ??= error;
+        this.notify();
+      });
+      worker.on('exit', (code) => {
+        if (!this.closing) this.failure ??= new Error(`fast engine worker exited with code ${code}`);
+        this.notify();
+      });
+      return worker;
+    });
+    this.idle = [...this.workers];
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private async settle(): Promise<void> {
+    this.rethrow();
+    await new Promise<void>((resolve) => (this.wake = resolve));
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    const failure: Error | undefined = this.failure;
+    if (failure) throw failure;
+  }
+
+  async *run(
+    chunks: AsyncIterable<NdjsonChunk>,
+    request: (chunk: NdjsonChunk) => ChunkRequest,
+  ): AsyncIterable<ChunkOutcome> {
+    let sent = 0;
+    let next = 0;
+    const queue: ChunkRequest[] = [];
+    const maxQueued = this.workers.length; // read ahead: one chunk waiting per worker
+    try {
+      const iterator = chunks[Symbol.asyncIterator]();
+      let exhausted = false;
+      while (!exhausted || next < sent) {
+        // Hand out work while workers are idle, keeping a small read-ahead queue.
+        while (!exhausted && queue.length < maxQueued) {
+          const step = await iterator.next();
+          if (step.done) exhausted = true;
+          else queue.push(request(step.value));
+        }
+        while (queue.length && this.idle.length) {
+          const job = queue.shift() as ChunkRequest;
+          (this.idle.pop() as Worker).postMessage(job, [job.chunk.bytes.buffer as ArrayBuffer]);
+          sent++;
+        }
+        while (this.done.has(next)) {
+          const outcome = this.done.get(next) as ChunkOutcome;
+          this.done.delete(next++);
+          yield outcome;
+        }
+        if (next < sent && !this.done.has(next) && (this.idle.length === 0 || queue.length === 0)) await this.settle();
+      }
+    } finally {
+      this.closing = true;
+      await Promise.all(this.workers.map((w) => w.terminate()));
+    }
+  }
+}
+
+/** A CSV header the fast engine can take: plain ASCII names, no quotes, no BOM, no duplicates. */
+export async function readCsvHeader(
+  path: string,
+  delimiter: string,
+): Promise<{ header: string[]; bytes: number } | { unsupported: string }> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const newline = head.subarray(0, bytesRead).indexOf(0x0a);
+    if (newline === -1) return { unsupported: 'no header line within 64 KiB' };
+    const text = head.toString('latin1', 0, newline);
+    if (delimiter.length !== 1 || delimiter.charCodeAt(0) >= 0x80) return { unsupported: 'delimiter' };
+    if (/[^\x20-\x7e\t]/.test(text) || text.includes('"')) return { unsupported: 'header with quotes or non-ASCII' };
+    const header = text.split(delimiter).map((name) => name.trim());
+    if (new Set(header).size !== header.length) return { unsupported: 'duplicate header names' };
+    return { header, bytes: newline + 1 };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Streams a CSV file through the fast path on the calling thread. At the first chunk holding CSV syntax only
+ * csv-parse may judge (see scan-csv.ts), the rest of the file — from that chunk's first record, a batch boundary
+ * — goes through the general parser instead, so the output is the general path's in every case.
+ */
+export async function* runFastCsv(
+  path: string,
+  contract: Contract,
+  plan: FastPlan,
+  options: FastEngineOptions & {
+    readonly delimiter: string;
+    readonly header: readonly string[];
+    readonly headerBytes: number;
+  },
+): AsyncIterable<ChunkOutcome> {
+  const processor = new FastChunkProcessor(contract, plan, options.batchSize);
+  const csv = { header: options.header, delimiter: options.delimiter.charCodeAt(0) };
+  let seq = 0;
+  for await (const chunk of splitNdjson(path, {
+    reuse: true,
+    ...options,
+    start: { offset: options.headerBytes, line: 2 },
+    blank: 'csv',
+  })) {
+    const result = processor.processCsv(chunk, options.source, csv);
+    if ('anomaly' in result) {
+      yield* generalCsvFrom(path, contract, options, chunk, seq);
+      return;
+    }
+    const started = performance.now();
+    const rowGroup = result.batch.rows ? encodeRowGroup(result.batch, options.parquet) : undefined;
+    yield {
+      seq: seq++,
+      rowGroup,
+      quarantined: result.quarantined,
+      received: result.received,
+      accepted: result.batch.rows,
+      general: result.general,
+      suspects: result.suspects,
+      phases: { ...result.timings, encode: performance.now() - started },
+    };
+  }
+}
+
+async function* generalCsvFrom(
+  path: string,
+  contract: Contract,
+  options: FastEngineOptions & { readonly delimiter: string; readonly headerBytes: number },
+  chunk: NdjsonChunk,
+  seq: number,
+): AsyncIterable<ChunkOutcome> {
+  // csv-parse reads the header line, empty lines in place of the records already done (it skips empty lines
+  // but counts them, so its line numbers and messages are the file's own), then the file from the chunk on.
+  async function* bytes(): AsyncIterable<Uint8Array> {
+    yield* createReadStream(path, { start: 0, end: options.headerBytes - 1 });
+    const padding = Buffer.alloc(1 << 20, 0x0a);
+    for (let left = chunk.firstLine - 2; left > 0; left -= padding.length)
+      yield padding.subarray(0, Math.min(left, padding.length));
+    yield* createReadStream(path, { start: chunk.firstOffset });
+  }
+  const { parseCsv } = await import('../../formats/csv.ts'); // csv-parse: only when needed
+  const items = parseCsv(bytes(), { delimiter: options.delimiter });
+  const processor = new RecordProcessor(contract);
+  for await (const processed of processItems(items, processor, {
+    source: options.source,
+    batchSize: options.batchSize,
+    textValues: true,
+  })) {
+    const started = performance.now();
+    const rowGroup = processed.batch.length
+      ? encodeRowGroup(columnarFromRecordBatch(processed.batch), options.parquet)
+      : undefined;
+    yield {
+      seq: seq++,
+      rowGroup,
+      quarantined: [...processed.quarantined],
+      received: processed.received,
+      accepted: processed.batch.length,
+      general: processed.received,
+      suspects: 0,
+      phases: { parse: 0, validate: 0, encode: performance.now() - started },
+    };
+  }
+}
