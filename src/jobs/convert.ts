@@ -33,6 +33,8 @@ export interface ConvertOptions extends ProcessOptions, ParquetOptions {
   readonly engine?: 'auto' | 'fast' | 'general';
   /** Worker threads for the fast engine (default: `defaultThreads()`; 0 = the calling thread). */
   readonly threads?: number;
+  /** Fast engine without workers: encode on a thread of its own (default: for inputs of 8 MiB and more). */
+  readonly encoderThread?: boolean;
 }
 
 export interface WrittenFile {
@@ -57,7 +59,7 @@ export interface ConvertSummary {
   readonly generalRecords?: number;
 }
 
-/** Below this size worker start-up costs more than it saves. */
+/** Below this size a thread's start-up costs more than it saves. */
 const THREADED_MIN_BYTES = 8 * 1024 * 1024;
 
 const log = createLogger('convert');
@@ -219,6 +221,7 @@ async function convertFast(
     maxRecordBytes: options.maxRecordBytes ?? 16 * 1024 * 1024,
     parquet,
     threads,
+    encoderThread: options.encoderThread ?? size >= THREADED_MIN_BYTES,
   };
   const outcomes = fast.csv
     ? runFastCsv(input, contract, fast.plan, { ...engineOptions, ...fast.csv })

@@ -1,7 +1,8 @@
 // The fast NDJSON engine: the main thread cuts the file into record batches at line boundaries and hands them
-// to worker threads (one per core), which parse, validate, de-duplicate and encode Parquet row groups; results
-// come back in input order. At most two chunks per worker are in flight, so memory stays bounded whatever the
-// input size. With `threads: 0` everything runs on the calling thread (small inputs: no worker start-up).
+// to worker threads, which parse, validate, de-duplicate and encode Parquet row groups; results come back in
+// input order. At most two chunks per worker are in flight, so memory stays bounded whatever the input size.
+// With `threads: 0` (the default on two CPUs or fewer) the calling thread parses and validates while one encoder
+// thread encodes the previous batch's row group.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -13,7 +14,7 @@ import {
   type ColumnarParquetOptions,
   type EncodedRowGroup,
 } from '../../parquet/columnar/index.ts';
-import type { ColumnarBatch } from '../columns.ts';
+import type { ColumnarBatch, LeafVector } from '../columns.ts';
 import { processItems, RecordProcessor, type QuarantineEntry } from '../pipeline.ts';
 import { FastChunkProcessor, type NdjsonChunk } from './chunk.ts';
 import { planFor, type FastPlan } from './plan.ts';
@@ -73,6 +74,8 @@ export interface FastEngineOptions {
   readonly parquet: ColumnarParquetOptions;
   /** Worker threads (default: `defaultThreads()`); 0 runs on the calling thread. */
   readonly threads?: number;
+  /** With `threads: 0`: encode row groups on a thread of their own while the next batch is parsed. */
+  readonly encoderThread?: boolean;
 }
 
 /** The contract's fast plan, or why the general path must run instead. */
@@ -108,8 +111,10 @@ export async function* runFastNdjson(
   });
   if (threads === 0) {
     const processor = new FastChunkProcessor(contract, plan, options.batchSize);
-    for await (const chunk of chunks)
-      yield processFastChunk(processor, request(chunk), (batch) => encodeRowGroup(batch, options.parquet));
+    if (options.encoderThread) yield* pipelined(processor, chunks, request, options.parquet);
+    else
+      for await (const chunk of chunks)
+        yield processFastChunk(processor, request(chunk), (batch) => encodeRowGroup(batch, options.parquet));
     return;
   }
   yield* new WorkerPool(contract, options, threads).run(chunks, request);
@@ -303,5 +308,101 @@ async function* generalCsvFrom(
       suspects: 0,
       phases: { parse: 0, validate: 0, encode: performance.now() - started },
     };
+  }
+}
+
+/**
+ * The calling thread parses and validates batch N+1 while an encoder thread encodes batch N's row group: the
+ * columns are copied out of the (reused) builders and transferred, so the two never share memory.
+ */
+async function* pipelined(
+  processor: FastChunkProcessor,
+  chunks: AsyncIterable<NdjsonChunk>,
+  request: (chunk: NdjsonChunk) => ChunkRequest,
+  parquet: ColumnarParquetOptions,
+): AsyncIterable<ChunkOutcome> {
+  const encoder = new EncoderThread();
+  try {
+    let previous: Promise<ChunkOutcome> | undefined;
+    for await (const chunk of chunks) {
+      const job = request(chunk);
+      const result = processor.processNdjson(job.chunk, job.source, job.maxRecordBytes);
+      const outcome = {
+        seq: job.seq,
+        quarantined: result.quarantined,
+        received: result.received,
+        accepted: result.batch.rows,
+        general: result.general,
+        suspects: result.suspects,
+      };
+      const encoded = result.batch.rows ? encoder.encode(detach(result.batch), parquet) : undefined;
+      const next = (async (): Promise<ChunkOutcome> => {
+        const done = await encoded;
+        return { ...outcome, rowGroup: done?.rowGroup, phases: { ...result.timings, encode: done?.ms ?? 0 } };
+      })();
+      if (previous) yield await previous;
+      previous = next;
+    }
+    if (previous) yield await previous;
+  } finally {
+    await encoder.close();
+  }
+}
+
+/** A copy of a batch in buffers of its own, ready to be transferred to another thread. */
+function detach(batch: ColumnarBatch): { batch: ColumnarBatch; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const own = <T extends Int32Array | BigInt64Array | Float64Array | Uint8Array>(array: T, length: number): T => {
+    const copy = array.slice(0, length) as T;
+    transfer.push(copy.buffer as ArrayBuffer);
+    return copy;
+  };
+  const leaves: LeafVector[] = batch.leaves.map((leaf) => ({
+    ...leaf,
+    definitionLevels: leaf.definitionLevels ? own(leaf.definitionLevels, leaf.rows) : null,
+    values:
+      leaf.kind === 'bytes'
+        ? own(leaf.values, (leaf.starts as Int32Array)[leaf.count] as number)
+        : own(leaf.values, leaf.count),
+    starts: leaf.starts ? own(leaf.starts, leaf.count + 1) : null,
+  }));
+  return { batch: { ...batch, leaves }, transfer };
+}
+
+class EncoderThread {
+  private readonly worker = new Worker(new URL('./encode-worker.ts', import.meta.url));
+  private readonly waiting: {
+    resolve: (r: { rowGroup: EncodedRowGroup; ms: number }) => void;
+    reject: (e: Error) => void;
+  }[] = [];
+  private closing = false;
+
+  constructor() {
+    this.worker.on('message', (result: { rowGroup: EncodedRowGroup; ms: number }) =>
+      this.waiting.shift()?.resolve(result),
+    );
+    this.worker.on('error', (error) => {
+      for (const w of this.waiting.splice(0)) w.reject(error);
+    });
+    this.worker.on('exit', (code) => {
+      if (this.closing) return;
+      for (const w of this.waiting.splice(0)) w.reject(new Error(`Parquet encoder thread exited with code ${code}`));
+    });
+  }
+
+  /** Encodes on the thread; results come back in the order asked (one thread, FIFO). */
+  encode(
+    detached: { batch: ColumnarBatch; transfer: ArrayBuffer[] },
+    options: ColumnarParquetOptions,
+  ): Promise<{ rowGroup: EncodedRowGroup; ms: number }> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.worker.postMessage({ batch: detached.batch, options }, detached.transfer);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.worker.terminate();
   }
 }

@@ -2,7 +2,7 @@
 // generator's corruptions plus shapes the scanner must hand over: escapes, non-ASCII, odd numbers, reordered and
 // duplicate keys, blank and CRLF lines, bad UTF-8, oversized lines, repeated primary keys), both engines write
 // the same accepted rows (read back by pyarrow) and the same quarantine entries, in the same order, with or
-// without worker threads, and `received = accepted + quarantined` holds.
+// without worker threads (or an encoder thread), and `received = accepted + quarantined` holds.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -112,10 +112,16 @@ describe('fast engine = general engine', () => {
       const general = await convert(input, join(dir, `g${seed}`), { engine: 'general', batchSize });
       const fast = await convert(input, join(dir, `f${seed}`), { engine: 'fast', batchSize, threads: 0 });
       const threaded = await convert(input, join(dir, `t${seed}`), { engine: 'fast', batchSize, threads: 2 });
+      const pipelined = await convert(input, join(dir, `p${seed}`), {
+        engine: 'fast',
+        batchSize,
+        threads: 0,
+        encoderThread: true,
+      });
       expect(general.summary.engine).toBe('general');
       expect(fast.summary.engine).toBe('fast');
       expect(threaded.summary.threads).toBe(2);
-      for (const run of [general, fast, threaded]) {
+      for (const run of [general, fast, threaded, pipelined]) {
         expect(run.summary.received).toBe(run.summary.accepted + run.summary.quarantined);
         expect(run.rows).toHaveLength(run.summary.accepted);
         expect(run.quarantine).toHaveLength(run.summary.quarantined);
@@ -129,6 +135,8 @@ describe('fast engine = general engine', () => {
       expect(fast.rows).toEqual(general.rows);
       expect(threaded.quarantine).toEqual(general.quarantine);
       expect(threaded.rows).toEqual(general.rows);
+      expect(pipelined.quarantine).toEqual(general.quarantine);
+      expect(pipelined.rows).toEqual(general.rows);
     });
   }
 
