@@ -16,7 +16,7 @@ import {
 } from '../../parquet/columnar/index.ts';
 import type { ColumnarBatch, LeafVector } from '../columns.ts';
 import { processItems, RecordProcessor, type QuarantineEntry } from '../pipeline.ts';
-import { FastChunkProcessor, type NdjsonChunk } from './chunk.ts';
+import { FastChunkProcessor, type FastChunkResult, type NdjsonChunk } from './chunk.ts';
 import { planFor, type FastPlan } from './plan.ts';
 import { splitNdjson } from './split.ts';
 
@@ -111,10 +111,16 @@ export async function* runFastNdjson(
   });
   if (threads === 0) {
     const processor = new FastChunkProcessor(contract, plan, options.batchSize);
-    if (options.encoderThread) yield* pipelined(processor, chunks, request, options.parquet);
-    else
-      for await (const chunk of chunks)
-        yield processFastChunk(processor, request(chunk), (batch) => encodeRowGroup(batch, options.parquet));
+    const stage = new EncodeStage(options.parquet, options.encoderThread ?? false);
+    try {
+      for await (const outcome of staged(chunks, stage, (chunk) => {
+        const job = request(chunk);
+        return processor.processNdjson(job.chunk, job.source, job.maxRecordBytes);
+      }))
+        if (!('stoppedAt' in outcome)) yield outcome; // NDJSON never stops early
+    } finally {
+      await stage.close();
+    }
     return;
   }
   yield* new WorkerPool(contract, options, threads).run(chunks, request);
@@ -243,30 +249,26 @@ export async function* runFastCsv(
 ): AsyncIterable<ChunkOutcome> {
   const processor = new FastChunkProcessor(contract, plan, options.batchSize);
   const csv = { header: options.header, delimiter: options.delimiter.charCodeAt(0) };
-  let seq = 0;
-  for await (const chunk of splitNdjson(path, {
-    reuse: true,
+  const chunks = splitNdjson(path, {
     ...options,
+    reuse: true,
     start: { offset: options.headerBytes, line: 2 },
     blank: 'csv',
-  })) {
-    const result = processor.processCsv(chunk, options.source, csv);
-    if ('anomaly' in result) {
-      yield* generalCsvFrom(path, contract, options, chunk, seq);
-      return;
+  });
+  const stage = new EncodeStage(options.parquet, options.encoderThread ?? false);
+  try {
+    for await (const outcome of staged(chunks, stage, (chunk) => {
+      const result = processor.processCsv(chunk, options.source, csv);
+      return 'anomaly' in result ? undefined : result;
+    })) {
+      if ('stoppedAt' in outcome) {
+        yield* generalCsvFrom(path, contract, options, outcome.stoppedAt, outcome.seq);
+        return;
+      }
+      yield outcome;
     }
-    const started = performance.now();
-    const rowGroup = result.batch.rows ? encodeRowGroup(result.batch, options.parquet) : undefined;
-    yield {
-      seq: seq++,
-      rowGroup,
-      quarantined: result.quarantined,
-      received: result.received,
-      accepted: result.batch.rows,
-      general: result.general,
-      suspects: result.suspects,
-      phases: { ...result.timings, encode: performance.now() - started },
-    };
+  } finally {
+    await stage.close();
   }
 }
 
@@ -312,41 +314,69 @@ async function* generalCsvFrom(
 }
 
 /**
- * The calling thread parses and validates batch N+1 while an encoder thread encodes batch N's row group: the
- * columns are copied out of the (reused) builders and transferred, so the two never share memory.
+ * Encodes each batch's row group either right here or on an encoder thread; with the thread, the calling thread
+ * parses and validates batch N+1 while batch N is encoded (its columns are copied out of the reused builders and
+ * transferred, so the two threads never share memory).
  */
-async function* pipelined(
-  processor: FastChunkProcessor,
-  chunks: AsyncIterable<NdjsonChunk>,
-  request: (chunk: NdjsonChunk) => ChunkRequest,
-  parquet: ColumnarParquetOptions,
-): AsyncIterable<ChunkOutcome> {
-  const encoder = new EncoderThread();
-  try {
-    let previous: Promise<ChunkOutcome> | undefined;
-    for await (const chunk of chunks) {
-      const job = request(chunk);
-      const result = processor.processNdjson(job.chunk, job.source, job.maxRecordBytes);
-      const outcome = {
-        seq: job.seq,
-        quarantined: result.quarantined,
-        received: result.received,
-        accepted: result.batch.rows,
-        general: result.general,
-        suspects: result.suspects,
-      };
-      const encoded = result.batch.rows ? encoder.encode(detach(result.batch), parquet) : undefined;
-      const next = (async (): Promise<ChunkOutcome> => {
-        const done = await encoded;
-        return { ...outcome, rowGroup: done?.rowGroup, phases: { ...result.timings, encode: done?.ms ?? 0 } };
-      })();
-      if (previous) yield await previous;
-      previous = next;
-    }
-    if (previous) yield await previous;
-  } finally {
-    await encoder.close();
+class EncodeStage {
+  private readonly parquet: ColumnarParquetOptions;
+  private readonly thread: EncoderThread | undefined;
+
+  constructor(parquet: ColumnarParquetOptions, thread: boolean) {
+    this.parquet = parquet;
+    this.thread = thread ? new EncoderThread() : undefined;
   }
+
+  submit(seq: number, result: FastChunkResult): Promise<ChunkOutcome> {
+    const outcome = {
+      seq,
+      quarantined: result.quarantined,
+      received: result.received,
+      accepted: result.batch.rows,
+      general: result.general,
+      suspects: result.suspects,
+    };
+    if (!this.thread) {
+      const started = performance.now();
+      const rowGroup = result.batch.rows ? encodeRowGroup(result.batch, this.parquet) : undefined;
+      return Promise.resolve({
+        ...outcome,
+        rowGroup,
+        phases: { ...result.timings, encode: performance.now() - started },
+      });
+    }
+    const encoded = result.batch.rows ? this.thread.encode(detach(result.batch), this.parquet) : undefined;
+    return (async () => {
+      const done = await encoded;
+      return { ...outcome, rowGroup: done?.rowGroup, phases: { ...result.timings, encode: done?.ms ?? 0 } };
+    })();
+  }
+
+  async close(): Promise<void> {
+    await this.thread?.close();
+  }
+}
+
+/** Runs batches through `process` and the encode stage, one batch ahead; `undefined` ends the stream early. */
+async function* staged(
+  chunks: AsyncIterable<NdjsonChunk>,
+  stage: EncodeStage,
+  process: (chunk: NdjsonChunk, seq: number) => FastChunkResult | undefined,
+): AsyncIterable<ChunkOutcome | { stoppedAt: NdjsonChunk; seq: number }> {
+  let previous: Promise<ChunkOutcome> | undefined;
+  let seq = 0;
+  for await (const chunk of chunks) {
+    const result = process(chunk, seq);
+    if (!result) {
+      if (previous) yield await previous;
+      yield { stoppedAt: chunk, seq };
+      return;
+    }
+    const next = stage.submit(seq++, result);
+    if (previous) yield await previous;
+    previous = next;
+  }
+  if (previous) yield await previous;
 }
 
 /** A copy of a batch in buffers of its own, ready to be transferred to another thread. */

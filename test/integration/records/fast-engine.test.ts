@@ -177,6 +177,13 @@ describe('fast engine = general engine', () => {
       const batchSize = 600;
       const general = await convert(input, join(dir, `cg${seed}`), { engine: 'general', batchSize });
       const fast = await convert(input, join(dir, `cf${seed}`), { engine: 'fast', batchSize });
+      const pipelined = await convert(input, join(dir, `cp${seed}`), {
+        engine: 'fast',
+        batchSize,
+        encoderThread: true,
+      });
+      expect(pipelined.quarantine).toEqual(general.quarantine);
+      expect(pipelined.rows).toEqual(general.rows);
       expect(fast.summary.engine).toBe('fast');
       expect(fast.summary.received).toBe(fast.summary.accepted + fast.summary.quarantined);
       expect(general.summary.quarantined).toBeGreaterThan(100);
