@@ -123,24 +123,36 @@ export async function* runFastNdjson(
     }
     return;
   }
-  yield* new WorkerPool(contract, options, threads).run(chunks, request);
+  const local = new FastChunkProcessor(contract, plan, options.batchSize);
+  yield* new WorkerPool(contract, options, threads, local).run(chunks, request);
 }
 
+/**
+ * Worker threads plus the calling thread: a worker takes up to two batches (one running, one waiting in its
+ * queue, so it never idles while the calling thread is busy); when every worker is full, the calling thread
+ * processes a batch itself. It is warm from the start, while a worker needs ~0.5 s to load and compile the
+ * contract, so short inputs are not held up by worker start-up either.
+ */
 class WorkerPool {
   private readonly workers: Worker[];
-  private readonly idle: Worker[];
+  private readonly inflight = new Map<Worker, number>();
   private readonly done = new Map<number, ChunkOutcome>();
+  private readonly local: FastChunkProcessor;
+  private readonly parquet: ColumnarParquetOptions;
   private failure: Error | undefined;
   private closing = false;
   private wake: (() => void) | undefined;
 
-  constructor(contract: Contract, options: FastEngineOptions, threads: number) {
+  constructor(contract: Contract, options: FastEngineOptions, threads: number, local: FastChunkProcessor) {
+    this.local = local;
+    this.parquet = options.parquet;
     const workerData = { contract, parquet: options.parquet, batchSize: options.batchSize };
     this.workers = Array.from({ length: threads }, () => {
       const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData });
+      this.inflight.set(worker, 0);
       worker.on('message', (outcome: ChunkOutcome) => {
         this.done.set(outcome.seq, outcome);
-        this.idle.push(worker);
+        this.inflight.set(worker, (this.inflight.get(worker) ?? 1) - 1);
         this.notify();
       });
       worker.on('error', (error) => {
@@ -153,7 +165,13 @@ class WorkerPool {
       });
       return worker;
     });
-    this.idle = [...this.workers];
+  }
+
+  /** The least busy worker that can take one more batch. */
+  private available(): Worker | undefined {
+    let best: Worker | undefined;
+    for (const [worker, n] of this.inflight) if (n < 2 && (!best || n < (this.inflight.get(best) ?? 0))) best = worker;
+    return best;
   }
 
   private notify(): void {
@@ -180,20 +198,29 @@ class WorkerPool {
     let sent = 0;
     let next = 0;
     const queue: ChunkRequest[] = [];
-    const maxQueued = this.workers.length; // read ahead: one chunk waiting per worker
     try {
       const iterator = chunks[Symbol.asyncIterator]();
       let exhausted = false;
-      while (!exhausted || next < sent) {
-        // Hand out work while workers are idle, keeping a small read-ahead queue.
-        while (!exhausted && queue.length < maxQueued) {
+      while (!exhausted || next < sent || queue.length) {
+        if (!exhausted && queue.length === 0) {
           const step = await iterator.next();
           if (step.done) exhausted = true;
           else queue.push(request(step.value));
         }
-        while (queue.length && this.idle.length) {
+        this.rethrow();
+        for (let worker = this.available(); queue.length && worker; worker = this.available()) {
           const job = queue.shift() as ChunkRequest;
-          (this.idle.pop() as Worker).postMessage(job, [job.chunk.bytes.buffer as ArrayBuffer]);
+          worker.postMessage(job, [job.chunk.bytes.buffer as ArrayBuffer]);
+          this.inflight.set(worker, (this.inflight.get(worker) ?? 0) + 1);
+          sent++;
+        }
+        if (queue.length) {
+          // Every worker is full: the calling thread takes this batch.
+          const job = queue.shift() as ChunkRequest;
+          this.done.set(
+            job.seq,
+            processFastChunk(this.local, job, (batch) => encodeRowGroup(batch, this.parquet)),
+          );
           sent++;
         }
         while (this.done.has(next)) {
@@ -201,7 +228,8 @@ class WorkerPool {
           this.done.delete(next++);
           yield outcome;
         }
-        if (next < sent && !this.done.has(next) && (this.idle.length === 0 || queue.length === 0)) await this.settle();
+        if (exhausted && next < sent && !this.done.has(next)) await this.settle();
+        else await new Promise<void>((resolve) => setImmediate(resolve)); // let worker messages in
       }
     } finally {
       this.closing = true;
