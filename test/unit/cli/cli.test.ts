@@ -53,6 +53,23 @@ describe('lakehouse CLI', () => {
     const quarantine = readFileSync(join(out, 'quarantine.ndjson'), 'utf8').trim().split('\n');
     expect(quarantine).toHaveLength(summary.quarantined);
     expect(JSON.parse(quarantine[0] as string)).toMatchObject({ source: input, reason: expect.any(String) });
+    expect(summary.engine).toBe('fast');
+    // The general engine gives the same counts and the same quarantine, entry for entry.
+    const general = lakehouse(
+      'convert',
+      input,
+      '--contract',
+      'events',
+      '--out',
+      join(dir, 'general'),
+      '--engine',
+      'general',
+    );
+    expect(general.status, general.stderr).toBe(0);
+    expect(JSON.parse(general.stdout)).toMatchObject({ engine: 'general', accepted: summary.accepted });
+    expect(readFileSync(join(dir, 'general', 'quarantine.ndjson'), 'utf8')).toBe(
+      readFileSync(join(out, 'quarantine.ndjson'), 'utf8'),
+    );
   });
 
   it.each([
@@ -62,6 +79,8 @@ describe('lakehouse CLI', () => {
       /unsupported input format "md".*supported formats are json, ndjson, csv, parquet/,
     ],
     [['convert', markdown, '--contract', 'nope', '--out', out], /unknown contract "nope"/],
+    [['convert', markdown, '--contract', 'events', '--out', out, '--engine', 'turbo'], /--engine must be auto, fast/],
+    [['convert', markdown, '--contract', 'events', '--out', out, '--threads', 'x'], /--threads must be a non-negative/],
   ])('fails with a one-line reason: %j', (args, reason) => {
     const { status, stdout, stderr } = lakehouse(...args);
     expect(status).toBe(1);
