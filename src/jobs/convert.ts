@@ -76,14 +76,7 @@ export async function convertFile(
   const { format, chunks } = await processInput(input, contract, options);
   // The general engine's Parquet writer (hyparquet-writer) loads only when this engine runs.
   const { ParquetFileWriter } = await import('../parquet/encode.ts');
-  try {
-    await mkdir(outDir, { recursive: true });
-  } catch (error) {
-    throw ioError('creating output directory', outDir, error);
-  }
-  const quarantinePath = join(outDir, 'quarantine.ndjson');
-  await rm(quarantinePath, { force: true });
-  const quarantine = new QuarantineWriter(quarantinePath);
+  const { quarantine, quarantinePath } = await prepareOutput(outDir);
   const targetFileBytes = options.targetFileBytes ?? 128 * 1024 * 1024;
   const files: WrittenFile[] = [];
   let current: ParquetFileWriter | undefined;
@@ -192,14 +185,7 @@ async function convertFast(
   } catch (error) {
     throw ioError('reading input', input, error);
   }
-  try {
-    await mkdir(outDir, { recursive: true });
-  } catch (error) {
-    throw ioError('creating output directory', outDir, error);
-  }
-  const quarantinePath = join(outDir, 'quarantine.ndjson');
-  await rm(quarantinePath, { force: true });
-  const quarantine = new QuarantineWriter(quarantinePath);
+  const { quarantine, quarantinePath } = await prepareOutput(outDir);
   const targetFileBytes = options.targetFileBytes ?? 128 * 1024 * 1024;
   // CSV runs on the calling thread: its fallback to csv-parse for the rest of a file is sequential.
   const threads = fast.format === 'csv' ? 0 : (options.threads ?? (size < THREADED_MIN_BYTES ? 0 : defaultThreads()));
@@ -272,4 +258,16 @@ async function convertFast(
   };
   log.info({ received, accepted, quarantined: summary.quarantined, files: files.length, phases }, 'converted');
   return summary;
+}
+
+/** Creates the output directory and a fresh quarantine file in it (both engines write the same layout). */
+async function prepareOutput(outDir: string): Promise<{ quarantine: QuarantineWriter; quarantinePath: string }> {
+  try {
+    await mkdir(outDir, { recursive: true });
+  } catch (error) {
+    throw ioError('creating output directory', outDir, error);
+  }
+  const quarantinePath = join(outDir, 'quarantine.ndjson');
+  await rm(quarantinePath, { force: true });
+  return { quarantine: new QuarantineWriter(quarantinePath), quarantinePath };
 }

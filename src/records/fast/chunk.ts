@@ -51,8 +51,8 @@ export interface CsvFormat {
 const NEWLINE = 0x0a;
 const MICROS_PER_DAY = 86_400_000_000;
 
-/** Whole lines of an NDJSON source: what a worker receives. */
-export interface NdjsonChunk {
+/** Whole lines of an NDJSON or CSV source: what a worker receives. */
+export interface LineChunk {
   /** Complete lines, the last one ending in a newline. */
   readonly bytes: Uint8Array;
   /** 1-based line number of the first line, and byte offset of `bytes[0]` in the source. */
@@ -65,7 +65,7 @@ export interface NdjsonChunk {
 }
 
 /** The source offset of chunk position `position`. */
-function sourceOffset(chunk: NdjsonChunk, position: number): number {
+function sourceOffset(chunk: LineChunk, position: number): number {
   let offset = chunk.firstOffset + position;
   if (chunk.gaps) for (const gap of chunk.gaps) if (gap.at <= position) offset += gap.bytes;
   return offset;
@@ -133,12 +133,12 @@ export class FastChunkProcessor {
     this.keep = new Uint8Array(capacity);
   }
 
-  processNdjson(chunk: NdjsonChunk, source: string, maxRecordBytes = 16 * 1024 * 1024): FastChunkResult {
+  processNdjson(chunk: LineChunk, source: string, maxRecordBytes = 16 * 1024 * 1024): FastChunkResult {
     return this.process(chunk, source, this.ndjsonFormat(maxRecordBytes)) as FastChunkResult;
   }
 
   /** CSV lines (the header excluded); `anomaly` when csv-parse must judge this chunk and the rest of the file. */
-  processCsv(chunk: NdjsonChunk, source: string, csv: CsvFormat): FastChunkResult | { anomaly: true } {
+  processCsv(chunk: LineChunk, source: string, csv: CsvFormat): FastChunkResult | { anomaly: true } {
     return this.process(chunk, source, this.csvFormat(csv));
   }
 
@@ -184,7 +184,7 @@ export class FastChunkProcessor {
     };
   }
 
-  private process(chunk: NdjsonChunk, source: string, format: LineFormat): FastChunkResult | { anomaly: true } {
+  private process(chunk: LineChunk, source: string, format: LineFormat): FastChunkResult | { anomaly: true } {
     const started = performance.now();
     if (chunk.lines > this.capacity) this.allocateRows(chunk.lines);
     for (const builder of this.builders) builder.reset(this.capacity);
@@ -285,7 +285,7 @@ export class FastChunkProcessor {
 
   /** The general path for one item: its normalised row, or undefined after queuing its quarantine entry. */
   /** The general path's item for row r's line (a row the scanner or the general path already took). */
-  private rowItemOf(format: LineFormat, data: Buffer, chunk: NdjsonChunk, r: number): ParsedItem {
+  private rowItemOf(format: LineFormat, data: Buffer, chunk: LineChunk, r: number): ParsedItem {
     const start = this.rowStart[r] as number;
     return format.item(
       data,
@@ -313,7 +313,7 @@ export class FastChunkProcessor {
   private dedupe(
     rows: number,
     data: Buffer,
-    chunk: NdjsonChunk,
+    chunk: LineChunk,
     source: string,
     pending: Pending[],
     format: LineFormat,

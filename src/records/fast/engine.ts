@@ -16,13 +16,13 @@ import {
 } from '../../parquet/columnar/index.ts';
 import type { ColumnarBatch, LeafVector } from '../columns.ts';
 import { processItems, RecordProcessor, type QuarantineEntry } from '../pipeline.ts';
-import { FastChunkProcessor, type FastChunkResult, type NdjsonChunk } from './chunk.ts';
+import { FastChunkProcessor, type FastChunkResult, type LineChunk } from './chunk.ts';
 import { planFor, type FastPlan } from './plan.ts';
-import { splitNdjson } from './split.ts';
+import { splitLines } from './split.ts';
 
 export interface ChunkRequest {
   readonly seq: number;
-  readonly chunk: NdjsonChunk;
+  readonly chunk: LineChunk;
   readonly source: string;
   readonly maxRecordBytes: number;
 }
@@ -101,9 +101,9 @@ export async function* runFastNdjson(
   options: FastEngineOptions,
 ): AsyncIterable<ChunkOutcome> {
   const threads = options.threads ?? defaultThreads();
-  const chunks = splitNdjson(path, { ...options, reuse: threads === 0 });
+  const chunks = splitLines(path, { ...options, reuse: threads === 0 });
   let seq = 0;
-  const request = (chunk: NdjsonChunk): ChunkRequest => ({
+  const request = (chunk: LineChunk): ChunkRequest => ({
     seq: seq++,
     chunk,
     source: options.source,
@@ -192,8 +192,8 @@ class WorkerPool {
   }
 
   async *run(
-    chunks: AsyncIterable<NdjsonChunk>,
-    request: (chunk: NdjsonChunk) => ChunkRequest,
+    chunks: AsyncIterable<LineChunk>,
+    request: (chunk: LineChunk) => ChunkRequest,
   ): AsyncIterable<ChunkOutcome> {
     let sent = 0;
     let next = 0;
@@ -277,7 +277,7 @@ export async function* runFastCsv(
 ): AsyncIterable<ChunkOutcome> {
   const processor = new FastChunkProcessor(contract, plan, options.batchSize);
   const csv = { header: options.header, delimiter: options.delimiter.charCodeAt(0) };
-  const chunks = splitNdjson(path, {
+  const chunks = splitLines(path, {
     ...options,
     reuse: true,
     start: { offset: options.headerBytes, line: 2 },
@@ -304,7 +304,7 @@ async function* generalCsvFrom(
   path: string,
   contract: Contract,
   options: FastEngineOptions & { readonly delimiter: string; readonly headerBytes: number },
-  chunk: NdjsonChunk,
+  chunk: LineChunk,
   seq: number,
 ): AsyncIterable<ChunkOutcome> {
   // csv-parse reads the header line, empty lines in place of the records already done (it skips empty lines
@@ -387,10 +387,10 @@ class EncodeStage {
 
 /** Runs batches through `process` and the encode stage, one batch ahead; `undefined` ends the stream early. */
 async function* staged(
-  chunks: AsyncIterable<NdjsonChunk>,
+  chunks: AsyncIterable<LineChunk>,
   stage: EncodeStage,
-  process: (chunk: NdjsonChunk, seq: number) => FastChunkResult | undefined,
-): AsyncIterable<ChunkOutcome | { stoppedAt: NdjsonChunk; seq: number }> {
+  process: (chunk: LineChunk, seq: number) => FastChunkResult | undefined,
+): AsyncIterable<ChunkOutcome | { stoppedAt: LineChunk; seq: number }> {
   let previous: Promise<ChunkOutcome> | undefined;
   let seq = 0;
   for await (const chunk of chunks) {

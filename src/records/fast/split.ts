@@ -1,4 +1,4 @@
-// Cuts an NDJSON file into chunks of exactly `batchSize` records (the general path's batches, so both paths
+// Cuts an NDJSON or CSV file into chunks of exactly `batchSize` records (the general path's batches, so both paths
 // de-duplicate over the same records) at line boundaries, reading large blocks and only looking for newline
 // bytes. Each chunk is its own ArrayBuffer, so it can be transferred to a worker without a copy.
 // A line longer than `maxRecordBytes` is cut to maxRecordBytes + 1 bytes (enough for the worker to quarantine
@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import { ioError } from '../../errors.ts';
-import type { NdjsonChunk } from './chunk.ts';
+import type { LineChunk } from './chunk.ts';
 
 const NEWLINE = 0x0a;
 const READ_BYTES = 4 * 1024 * 1024;
@@ -22,7 +22,7 @@ export interface SplitOptions {
   readonly blank?: 'ndjson' | 'csv';
 }
 
-export async function* splitNdjson(path: string, options: SplitOptions): AsyncIterable<NdjsonChunk> {
+export async function* splitLines(path: string, options: SplitOptions): AsyncIterable<LineChunk> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -43,7 +43,7 @@ export async function* splitNdjson(path: string, options: SplitOptions): AsyncIt
     let skipping: Gap | undefined; // inside an oversized line: bytes up to its newline are dropped
     let eof = false;
     let reused = new Uint8Array(0);
-    const take = (end: number): NdjsonChunk => {
+    const take = (end: number): LineChunk => {
       let bytes: Uint8Array;
       if (options.reuse) {
         // The consumer is done with the previous chunk: refill one buffer instead of allocating (and zeroing).
@@ -51,7 +51,7 @@ export async function* splitNdjson(path: string, options: SplitOptions): AsyncIt
         bytes = reused.subarray(0, end);
       } else bytes = new Uint8Array(new ArrayBuffer(end));
       bytes.set(pending.subarray(0, end));
-      const chunk: NdjsonChunk = { bytes, firstLine, firstOffset, lines, ...(gaps.length ? { gaps } : {}) };
+      const chunk: LineChunk = { bytes, firstLine, firstOffset, lines, ...(gaps.length ? { gaps } : {}) };
       pending.copyWithin(0, end, filled);
       filled -= end;
       scanned -= end;

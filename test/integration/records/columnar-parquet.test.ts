@@ -19,9 +19,10 @@ import {
 import { encodeParquet } from '../../../src/parquet/encode.ts';
 import { sliceBatch, type RecordBatch } from '../../../src/records/batch.ts';
 import { RecordProcessor } from '../../../src/records/pipeline.ts';
-import { formatDecimal, type Normalised, type NormalisedStruct } from '../../../src/records/values.ts';
+import type { Normalised, NormalisedStruct } from '../../../src/records/values.ts';
 import { writeSampleFile, type SampleDataset } from '../../../src/sample/generate.ts';
 import { runPythonJson, venvPython } from '../../helpers/python.ts';
+import { expectedFromPyarrow } from '../../helpers/pyarrow-values.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const dir = tempDir();
@@ -114,30 +115,6 @@ function readLayout(files: string[]): Record<string, Layout> {
   return JSON.parse(out) as Record<string, Layout>;
 }
 
-/** What pyarrow should print for a normalised value of this field (as in parquet-readback.test.ts). */
-function expected(field: Field, value: Normalised): unknown {
-  if (value === null) return null;
-  const type = field.type;
-  switch (type.kind) {
-    case 'decimal':
-      return formatDecimal(value as bigint, type.scale);
-    case 'timestamp':
-      return { micros: (value as bigint).toString() };
-    case 'date':
-      return { days: value };
-    case 'long':
-      return Number(value);
-    case 'struct':
-      return Object.fromEntries(
-        type.fields.map((f) => [f.name, expected(f, (value as NormalisedStruct)[f.name] ?? null)]),
-      );
-    case 'list':
-      return (value as Normalised[]).map((v) => expected(type.element, v));
-    default:
-      return value;
-  }
-}
-
 function fieldIds(fields: readonly Field[]): Record<string, number> {
   const ids: Record<string, number> = {};
   const visit = (f: Field, prefix: string) => {
@@ -194,8 +171,8 @@ function expectedStatistics(batch: RecordBatch, path: string[], field: Field) {
   return {
     null_count: nulls,
     has_min_max: min !== null,
-    min: expected(field, min),
-    max: expected(field, max),
+    min: expectedFromPyarrow(field, min),
+    max: expectedFromPyarrow(field, max),
   };
 }
 
@@ -273,7 +250,7 @@ describe.each(CASES)('columnar Parquet for $dataset', ({ dataset, dictionary, pl
     const read = runPythonJson<Record<string, ReadBack>>('tools', readScript, { files: [ours, reference] });
     const back = read[ours] as ReadBack;
     const want = Array.from({ length: batch.length }, (_, i) =>
-      Object.fromEntries(fields.map((f) => [f.name, expected(f, batch.columns.get(f.name)?.[i] ?? null)])),
+      Object.fromEntries(fields.map((f) => [f.name, expectedFromPyarrow(f, batch.columns.get(f.name)?.[i] ?? null)])),
     );
     expect(back.rows).toEqual(want);
     expect(back.duckdb_rows).toEqual(want);

@@ -8,9 +8,9 @@ import type { Field } from '../../../src/contracts/model.ts';
 import { convertFile, type ConvertSummary } from '../../../src/jobs/convert.ts';
 import { rowOf } from '../../../src/records/batch.ts';
 import { RecordProcessor } from '../../../src/records/pipeline.ts';
-import { formatDecimal, type Normalised } from '../../../src/records/values.ts';
 import { writeSampleFile, type SampleDataset } from '../../../src/sample/generate.ts';
 import { runPythonJson } from '../../helpers/python.ts';
+import { expectedFromPyarrow } from '../../helpers/pyarrow-values.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const dir = tempDir();
@@ -30,30 +30,6 @@ interface ReadBack {
   }[];
   rows: Record<string, unknown>[];
   duckdb_rows: Record<string, unknown>[];
-}
-
-/** What pyarrow should print for a normalised value of this field. */
-function expected(field: Field, value: Normalised): unknown {
-  if (value === null) return null;
-  const type = field.type;
-  switch (type.kind) {
-    case 'decimal':
-      return formatDecimal(value as bigint, type.scale);
-    case 'timestamp':
-      return { micros: (value as bigint).toString() };
-    case 'date':
-      return { days: value };
-    case 'long':
-      return Number(value);
-    case 'struct':
-      return Object.fromEntries(
-        type.fields.map((f) => [f.name, expected(f, (value as Record<string, Normalised>)[f.name] ?? null)]),
-      );
-    case 'list':
-      return (value as Normalised[]).map((v) => expected(type.element, v));
-    default:
-      return value;
-  }
 }
 
 function fieldIds(fields: readonly Field[]): Record<string, number> {
@@ -106,7 +82,7 @@ describe.each(['events', 'users', 'orders'] as SampleDataset[])('Parquet written
     );
     const want = Array.from({ length: chunk.batch.length }, (_, i) => {
       const row = rowOf(chunk.batch, i);
-      return Object.fromEntries(contract.fields.map((f) => [f.name, expected(f, row[f.name] ?? null)]));
+      return Object.fromEntries(contract.fields.map((f) => [f.name, expectedFromPyarrow(f, row[f.name] ?? null)]));
     });
     expect(chunk.batch.length).toBe(summary.accepted);
 
