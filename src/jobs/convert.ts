@@ -11,7 +11,7 @@ import { LakehouseError, ioError } from '../errors.ts';
 import { delimiterFor, detectFormat } from '../formats/detect.ts';
 import { createLogger } from '../log.ts';
 import { ColumnarParquetWriter } from '../parquet/columnar/index.ts';
-import type { ParquetFileWriter, ParquetOptions } from '../parquet/encode.ts';
+import type { ParquetOptions } from '../parquet/encode.ts';
 import {
   defaultThreads,
   fastPlanOf,
@@ -77,9 +77,11 @@ export async function convertFile(
   // The general engine's Parquet writer (hyparquet-writer) loads only when this engine runs.
   const { ParquetFileWriter } = await import('../parquet/encode.ts');
   const { quarantine, quarantinePath } = await prepareOutput(outDir);
-  const targetFileBytes = options.targetFileBytes ?? 128 * 1024 * 1024;
-  const files: WrittenFile[] = [];
-  let current: ParquetFileWriter | undefined;
+  const parts = new PartFiles(
+    outDir,
+    options.targetFileBytes,
+    (path) => new ParquetFileWriter(path, contract.fields, options),
+  );
   let received = 0;
   let accepted = 0;
 
@@ -88,21 +90,10 @@ export async function convertFile(
     received += chunk.received;
     accepted += chunk.batch.length;
     await quarantine.write(chunk.quarantined);
-    if (chunk.batch.length) {
-      current ??= new ParquetFileWriter(
-        join(outDir, `part-${String(files.length).padStart(5, '0')}.parquet`),
-        contract.fields,
-        options,
-      );
-      current.write(chunk.batch);
-      if (current.bytes >= targetFileBytes) {
-        files.push(current.close());
-        current = undefined;
-      }
-    }
+    if (chunk.batch.length) parts.write((writer) => writer.write(chunk.batch));
     options.onProgress?.({ received, accepted, quarantined: quarantine.count });
   }
-  if (current) files.push(current.close());
+  const files = parts.close();
   await quarantine.close();
   const summary: ConvertSummary = {
     received,
@@ -186,7 +177,6 @@ async function convertFast(
     throw ioError('reading input', input, error);
   }
   const { quarantine, quarantinePath } = await prepareOutput(outDir);
-  const targetFileBytes = options.targetFileBytes ?? 128 * 1024 * 1024;
   // CSV runs on the calling thread: its fallback to csv-parse for the rest of a file is sequential.
   const threads = fast.format === 'csv' ? 0 : (options.threads ?? (size < THREADED_MIN_BYTES ? 0 : defaultThreads()));
   const parquet = {
@@ -195,8 +185,12 @@ async function convertFast(
     ...(options.metadata ? { metadata: options.metadata } : {}),
   };
   const phases: Phases = { parse: 0, validate: 0, encode: 0, write: 0 };
-  const files: WrittenFile[] = [];
-  let current: ColumnarParquetWriter | undefined;
+  const parts = new PartFiles(
+    outDir,
+    options.targetFileBytes,
+    (path) => new ColumnarParquetWriter(path, contract.fields, parquet),
+  );
+  let files: WrittenFile[];
   let received = 0;
   let accepted = 0;
   let generalRecords = 0;
@@ -222,24 +216,14 @@ async function convertFast(
       phases.validate += outcome.phases.validate;
       phases.encode += outcome.phases.encode;
       await quarantine.write(outcome.quarantined);
-      if (outcome.rowGroup) {
-        current ??= new ColumnarParquetWriter(
-          join(outDir, `part-${String(files.length).padStart(5, '0')}.parquet`),
-          contract.fields,
-          parquet,
-        );
-        current.appendRowGroup(outcome.rowGroup);
-        if (current.bytes >= targetFileBytes) {
-          files.push(current.close());
-          current = undefined;
-        }
-      }
+      const rowGroup = outcome.rowGroup;
+      if (rowGroup) parts.write((writer) => writer.appendRowGroup(rowGroup));
       phases.write += performance.now() - started;
       options.onProgress?.({ received, accepted, quarantined: quarantine.count });
     }
-    if (current) files.push(current.close());
+    files = parts.close();
   } catch (error) {
-    current?.abort();
+    parts.abort();
     throw error;
   } finally {
     await quarantine.close();
@@ -270,4 +254,45 @@ async function prepareOutput(outDir: string): Promise<{ quarantine: QuarantineWr
   const quarantinePath = join(outDir, 'quarantine.ndjson');
   await rm(quarantinePath, { force: true });
   return { quarantine: new QuarantineWriter(quarantinePath), quarantinePath };
+}
+
+interface PartWriter {
+  readonly bytes: number;
+  close(): WrittenFile;
+  abort?(): void;
+}
+
+/** `part-00000.parquet`, `part-00001.parquet`, …: a new file once the current one reaches the target size. */
+class PartFiles<W extends PartWriter> {
+  private readonly outDir: string;
+  private readonly targetBytes: number;
+  private readonly open: (path: string) => W;
+  private readonly files: WrittenFile[] = [];
+  private current: W | undefined;
+
+  constructor(outDir: string, targetBytes: number | undefined, open: (path: string) => W) {
+    this.outDir = outDir;
+    this.targetBytes = targetBytes ?? 128 * 1024 * 1024;
+    this.open = open;
+  }
+
+  write(write: (writer: W) => void): void {
+    this.current ??= this.open(join(this.outDir, `part-${String(this.files.length).padStart(5, '0')}.parquet`));
+    write(this.current);
+    if (this.current.bytes >= this.targetBytes) {
+      this.files.push(this.current.close());
+      this.current = undefined;
+    }
+  }
+
+  close(): WrittenFile[] {
+    if (this.current) this.files.push(this.current.close());
+    this.current = undefined;
+    return this.files;
+  }
+
+  abort(): void {
+    this.current?.abort?.();
+    this.current = undefined;
+  }
 }

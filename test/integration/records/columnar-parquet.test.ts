@@ -22,7 +22,7 @@ import { RecordProcessor } from '../../../src/records/pipeline.ts';
 import type { Normalised, NormalisedStruct } from '../../../src/records/values.ts';
 import { writeSampleFile, type SampleDataset } from '../../../src/sample/generate.ts';
 import { runPythonJson, venvPython } from '../../helpers/python.ts';
-import { expectedFromPyarrow } from '../../helpers/pyarrow-values.ts';
+import { contractFieldIds, expectedFromPyarrow, readBackFieldIds } from '../../helpers/pyarrow-values.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const dir = tempDir();
@@ -113,25 +113,6 @@ function readLayout(files: string[]): Record<string, Layout> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return JSON.parse(out) as Record<string, Layout>;
-}
-
-function fieldIds(fields: readonly Field[]): Record<string, number> {
-  const ids: Record<string, number> = {};
-  const visit = (f: Field, prefix: string) => {
-    ids[prefix + f.name] = f.id;
-    if (f.type.kind === 'struct') f.type.fields.forEach((m) => visit(m, `${prefix}${f.name}.`));
-  };
-  fields.forEach((f) => visit(f, ''));
-  return ids;
-}
-
-function readIds(schema: ReadBack['schema'], prefix = ''): Record<string, number> {
-  const ids: Record<string, number> = {};
-  for (const f of schema) {
-    ids[prefix + f.name] = f.field_id;
-    Object.assign(ids, readIds(f.children as ReadBack['schema'], `${prefix}${f.name}.`));
-  }
-  return ids;
 }
 
 /** Leaf fields with their paths, depth first (the Parquet column order). */
@@ -259,7 +240,7 @@ describe.each(CASES)('columnar Parquet for $dataset', ({ dataset, dictionary, pl
     expect(back.created_by).toBe(CREATED_BY);
 
     // Schema: field ids everywhere, optionality, µs UTC timestamps, decimals, dates.
-    expect(readIds(back.schema)).toEqual(fieldIds(fields));
+    expect(readBackFieldIds(back.schema)).toEqual(contractFieldIds(fields));
     expect(back.schema).toEqual((read[reference] as ReadBack).schema);
     for (const f of fields) {
       const column = back.schema.find((c) => c.name === f.name);

@@ -10,7 +10,7 @@ import { rowOf } from '../../../src/records/batch.ts';
 import { RecordProcessor } from '../../../src/records/pipeline.ts';
 import { writeSampleFile, type SampleDataset } from '../../../src/sample/generate.ts';
 import { runPythonJson } from '../../helpers/python.ts';
-import { expectedFromPyarrow } from '../../helpers/pyarrow-values.ts';
+import { contractFieldIds, expectedFromPyarrow, readBackFieldIds } from '../../helpers/pyarrow-values.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const dir = tempDir();
@@ -30,26 +30,6 @@ interface ReadBack {
   }[];
   rows: Record<string, unknown>[];
   duckdb_rows: Record<string, unknown>[];
-}
-
-function fieldIds(fields: readonly Field[]): Record<string, number> {
-  const ids: Record<string, number> = {};
-  const visit = (f: Field, prefix: string) => {
-    ids[prefix + f.name] = f.id;
-    if (f.type.kind === 'struct') f.type.fields.forEach((m) => visit(m, `${prefix}${f.name}.`));
-    if (f.type.kind === 'list') visit({ ...f.type.element, name: 'element' }, `${prefix}${f.name}.`);
-  };
-  fields.forEach((f) => visit(f, ''));
-  return ids;
-}
-
-function readIds(schema: ReadBack['schema'], prefix = ''): Record<string, number> {
-  const ids: Record<string, number> = {};
-  for (const f of schema) {
-    ids[prefix + f.name] = f.field_id;
-    Object.assign(ids, readIds(f.children as ReadBack['schema'], `${prefix}${f.name}.`));
-  }
-  return ids;
 }
 
 describe.each(['events', 'users', 'orders'] as SampleDataset[])('Parquet written for %s', (dataset) => {
@@ -94,7 +74,7 @@ describe.each(['events', 'users', 'orders'] as SampleDataset[])('Parquet written
     for (const file of summary.files) {
       const back = read[file.path] as ReadBack;
       expect(back.num_rows).toBe(file.records);
-      expect(readIds(back.schema)).toEqual(fieldIds(contract.fields));
+      expect(readBackFieldIds(back.schema)).toEqual(contractFieldIds(contract.fields));
       for (const f of contract.fields) {
         const column = back.schema.find((c) => c.name === f.name);
         expect(column?.nullable, f.name).toBe(f.nullable || !f.required);
