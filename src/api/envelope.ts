@@ -1,28 +1,47 @@
 // What the ingest API publishes to the stream: validated records of one request, grouped into envelopes that stay
-// under the stream's per-record limit (1 MiB in Kinesis). The processor reads envelopes back; the job id travels
-// with them so the job's status can follow the records into the table.
+// under the stream's per-record limit (1 MiB in Kinesis). An envelope is a header line and the records as NDJSON,
+// so the processor hands the body to the record path's byte scanner as it is; the job id travels in the header
+// so the job's status can follow the records into the table.
 import { LakehouseError } from '../errors.ts';
 import type { StreamRecord } from '../stream/types.ts';
 
-export interface Envelope {
-  readonly v: 1;
+/** The first line of a stream record: who sent the records below it and how many there are. */
+export interface EnvelopeHeader {
+  readonly v: 2;
   readonly jobId: string;
   readonly dataset: string;
   /** Part number within the job (0-based) and the job's part count, so the processor knows when a job is done. */
   readonly part: number;
   readonly parts: number;
-  readonly records: readonly unknown[];
+  /** Record lines after the header. */
+  readonly records: number;
+}
+
+/**
+ * A stream record as the processor reads it: the header, and the records' JSON texts as NDJSON (one per line,
+ * each ending in a newline), so the record path can scan them as bytes without parsing the envelope.
+ */
+export interface Envelope {
+  readonly header: EnvelopeHeader;
+  readonly body: Uint8Array;
 }
 
 const TARGET_BYTES = 900 * 1024;
+const NEWLINE = 0x0a;
 
-/** Splits the raw JSON texts of a request's records into envelopes of at most ~900 KiB each. */
+/**
+ * Splits the raw JSON texts of a request's records into stream records of at most ~900 KiB each: a header line,
+ * then one record per line. A line break inside JSON text can only be whitespace between tokens (JSON strings
+ * escape theirs), so a pretty-printed record is put on one line by turning its CR and LF into spaces.
+ */
 export function toStreamRecords(jobId: string, dataset: string, rawRecords: readonly string[]): StreamRecord[] {
   const groups: string[][] = [];
   let current: string[] = [];
   let size = 0;
-  for (const raw of rawRecords) {
+  for (const text of rawRecords) {
+    const raw = /[\r\n]/.test(text) ? text.replace(/[\r\n]/g, ' ') : text;
     const bytes = Buffer.byteLength(raw, 'utf8');
+    if (!raw.trim()) throw new LakehouseError('VALIDATION', 'a record is empty');
     if (bytes > TARGET_BYTES) {
       throw new LakehouseError('VALIDATION', `a single record is larger than ${TARGET_BYTES} bytes`);
     }
@@ -35,30 +54,83 @@ export function toStreamRecords(jobId: string, dataset: string, rawRecords: read
     size += bytes + 1;
   }
   if (current.length) groups.push(current);
-  const encoder = new TextEncoder();
-  return groups.map((records, part) => ({
-    partitionKey: `${dataset}/${jobId}`,
-    data: encoder.encode(
-      `{"v":1,"jobId":${JSON.stringify(jobId)},"dataset":${JSON.stringify(dataset)},"part":${part},"parts":${groups.length},"records":[${records.join(',')}]}`,
-    ),
-  }));
+  return groups.map((records, part) => {
+    const header: EnvelopeHeader = { v: 2, jobId, dataset, part, parts: groups.length, records: records.length };
+    return {
+      partitionKey: `${dataset}/${jobId}`,
+      data: Buffer.from(`${JSON.stringify(header)}\n${records.join('\n')}\n`, 'utf8'),
+    };
+  });
 }
 
-export function parseEnvelope(data: Uint8Array): Envelope {
+/**
+ * Reads a stream record's header and finds its record lines without parsing them. Version 1 envelopes (one
+ * JSON object holding a `records` array, written before version 2) are turned into the same shape.
+ */
+export function readEnvelope(data: Uint8Array): Envelope {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const newline = bytes.indexOf(NEWLINE);
+  const head = newline === -1 ? bytes : bytes.subarray(0, newline);
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder().decode(data));
+    value = JSON.parse(head.toString('utf8'));
   } catch (error) {
-    throw new LakehouseError('PARSE', `stream record is not JSON: ${(error as Error).message}`);
+    throw new LakehouseError('PARSE', `stream record is not a lakehouse envelope: ${(error as Error).message}`);
   }
-  const envelope = value as Partial<Envelope>;
+  const header = value as {
+    v?: unknown;
+    jobId?: unknown;
+    dataset?: unknown;
+    part?: unknown;
+    parts?: unknown;
+    records?: unknown;
+  };
   if (
-    envelope?.v !== 1 ||
-    typeof envelope.jobId !== 'string' ||
-    typeof envelope.dataset !== 'string' ||
-    !Array.isArray(envelope.records)
+    (header?.v !== 1 && header?.v !== 2) ||
+    typeof header.jobId !== 'string' ||
+    typeof header.dataset !== 'string' ||
+    typeof header.part !== 'number' ||
+    typeof header.parts !== 'number'
   ) {
-    throw new LakehouseError('PARSE', 'stream record is not a lakehouse envelope (v, jobId, dataset, records)');
+    throw new LakehouseError('PARSE', 'stream record is not a lakehouse envelope (v, jobId, dataset, part, parts)');
   }
-  return envelope as Envelope;
+  const { jobId, dataset, part, parts } = header;
+  if (header.v === 1) {
+    if (!Array.isArray(header.records) || newline !== -1)
+      throw new LakehouseError('PARSE', 'version 1 envelope without a records array');
+    const lines = header.records.map((record) => `${JSON.stringify(record)}\n`).join('');
+    return {
+      header: { v: 2, jobId, dataset, part, parts, records: header.records.length },
+      body: Buffer.from(lines, 'utf8'),
+    };
+  }
+  if (typeof header.records !== 'number' || !Number.isSafeInteger(header.records) || header.records < 0)
+    throw new LakehouseError('PARSE', 'stream record header has no record count');
+  const body = newline === -1 ? bytes.subarray(bytes.length) : bytes.subarray(newline + 1);
+  let lines = 0;
+  let empty = false;
+  for (let from = 0, at = body.indexOf(NEWLINE); at !== -1; from = at + 1, at = body.indexOf(NEWLINE, from)) {
+    lines++;
+    if (at === from) empty = true;
+  }
+  if (empty) throw new LakehouseError('PARSE', 'stream record holds an empty record line');
+  if (lines !== header.records || (body.length && body[body.length - 1] !== NEWLINE))
+    throw new LakehouseError(
+      'PARSE',
+      `stream record is truncated or corrupt: its header announces ${header.records} record lines, the body holds ${lines}`,
+    );
+  return { header: { v: 2, jobId, dataset, part, parts, records: header.records }, body };
+}
+
+/** The records of a stream record as values (for tools and tests; the processor scans `readEnvelope`'s body). */
+export function envelopeRecords(data: Uint8Array): { header: EnvelopeHeader; records: unknown[] } {
+  const { header, body } = readEnvelope(data);
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const records = text
+    ? text
+        .slice(0, -1)
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown)
+    : [];
+  return { header, records };
 }

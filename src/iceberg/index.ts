@@ -9,3 +9,8 @@ export { INGESTED_AT_FIELD, LINEAGE_FIELDS, nowMicros, SOURCE_FIELD, tableFields
 export { ancestors, currentSnapshot, parseMetadata, serializeMetadata } from './metadata.ts';
 export { currentSchema, evolveSchema, schemaFromFields } from './schema.ts';
 export { liveFiles } from './snapshot.ts';
+export { batchRows, isColumnarBatch, writeColumnarDataFiles } from './columnar/writer.ts';
+export type { WritableBatch } from './columnar/writer.ts';
+export { alignColumnar } from './columnar/align.ts';
+export { writeDataFiles } from './writer.ts';
+export type { WriteOptions } from './writer.ts';

@@ -4,8 +4,8 @@
 import type { Contract } from '../contracts/model.ts';
 import { LakehouseError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import type { RecordBatch } from '../records/batch.ts';
 import { formatTableIdentifier, TableExistsError, type Catalog, type TableIdentifier } from '../catalog/catalog.ts';
+import { batchRows, isColumnarBatch, writeColumnarDataFiles, type WritableBatch } from './columnar/writer.ts';
 import { commitWithRetry, loadTable, type CommitOptions, type LoadedTable } from './commit.ts';
 import { failpoint } from './failpoints.ts';
 import { tableFields } from './lineage.ts';
@@ -152,9 +152,13 @@ export class Table {
     return committed.result;
   }
 
-  /** Fast append of a batch (lineage columns already filled in), exactly once per checkpoint if one is given. */
+  /**
+   * Fast append of a batch (lineage columns already filled in), exactly once per checkpoint if one is given. A
+   * ColumnarBatch is written by the columnar writer, which throws UNSUPPORTED_FORMAT for what only the row path
+   * writes (lists, type changes other than widening): the caller then appends a RecordBatch instead.
+   */
   async append(
-    batch: RecordBatch,
+    batch: WritableBatch,
     options: WriteOptions & CommitOptions & { checkpoint?: Checkpoint } = {},
   ): Promise<CommitResult> {
     const { checkpoint } = options;
@@ -168,7 +172,7 @@ export class Table {
 
   /** Replaces every file in the partitions the batch touches with the batch's rows (dynamic partition overwrite). */
   async overwritePartitions(
-    batch: RecordBatch,
+    batch: WritableBatch,
     options: WriteOptions & CommitOptions & { checkpoint?: Checkpoint } = {},
   ): Promise<CommitResult> {
     return this.write('overwrite', batch, options);
@@ -194,16 +198,18 @@ export class Table {
   }
 
   /** Writes a batch's data files without committing them (a large input is written chunk by chunk). */
-  async writeFiles(batch: RecordBatch, options: WriteOptions = {}): Promise<DataFile[]> {
-    return writeDataFiles(this.catalog.io, this.metadata, batch, options);
+  async writeFiles(batch: WritableBatch, options: WriteOptions = {}): Promise<DataFile[]> {
+    return isColumnarBatch(batch)
+      ? writeColumnarDataFiles(this.catalog.io, this.metadata, batch, options)
+      : writeDataFiles(this.catalog.io, this.metadata, batch, options);
   }
 
   private async write(
     operation: Operation,
-    batch: RecordBatch,
+    batch: WritableBatch,
     options: WriteOptions & CommitOptions & { checkpoint?: Checkpoint },
   ): Promise<CommitResult> {
-    if (batch.length === 0) return this.noop('empty batch');
+    if (batchRows(batch) === 0) return this.noop('empty batch');
     return this.commitFiles(operation, await this.writeFiles(batch, options), options);
   }
 

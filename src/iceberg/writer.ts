@@ -19,15 +19,17 @@ export interface WriteOptions {
   /** Rows per data file at most (default 1,000,000); compaction sizes files by bytes instead. */
   readonly maxRowsPerFile?: number;
   readonly rowGroupSize?: number;
+  /** zstd level of the Parquet pages (default: the Parquet encoders' own, see src/parquet/codecs.ts). */
+  readonly zstdLevel?: number;
 }
 
-function defaultSpec(metadata: TableMetadata): PartitionSpec {
+export function defaultSpec(metadata: TableMetadata): PartitionSpec {
   const spec = metadata['partition-specs'].find((s) => s['spec-id'] === metadata['default-spec-id']);
   if (!spec) throw new LakehouseError('INTERNAL', `metadata has no partition spec ${metadata['default-spec-id']}`);
   return spec;
 }
 
-function defaultSortOrder(metadata: TableMetadata): SortOrder | undefined {
+export function defaultSortOrder(metadata: TableMetadata): SortOrder | undefined {
   return metadata['sort-orders'].find((s) => s['order-id'] === metadata['default-sort-order-id']);
 }
 
@@ -156,7 +158,11 @@ export async function writeColumns(
       const path = joinPath(metadata.location, 'data', ...(partPath ? [partPath] : []), name);
       const bytes = encodeParquet(
         { contract, length: indices.length, columns: sliced },
-        { fields, ...(options.rowGroupSize ? { rowGroupSize: options.rowGroupSize } : {}) },
+        {
+          fields,
+          ...(options.rowGroupSize ? { rowGroupSize: options.rowGroupSize } : {}),
+          ...(options.zstdLevel === undefined ? {} : { zstdLevel: options.zstdLevel }),
+        },
       );
       await io.write(path, bytes);
       const footer = footerMetrics(bytes);

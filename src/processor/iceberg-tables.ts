@@ -4,6 +4,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import type { Contract } from '../contracts/model.ts';
 import { Table } from '../iceberg/table.ts';
 import type { RecordBatch } from '../records/batch.ts';
+import type { ColumnarBatch } from '../records/columns.ts';
 import type { AppendResult, Checkpoint, TableWriter } from './types.ts';
 
 export class IcebergTables implements TableWriter {
@@ -19,14 +20,14 @@ export class IcebergTables implements TableWriter {
     namespace: string,
     name: string,
     contract: Contract,
-    batch: RecordBatch,
+    batch: RecordBatch | ColumnarBatch,
     checkpoint: Checkpoint,
   ): Promise<AppendResult> {
     const table = await this.table(namespace, name, contract);
     const result = await table.append(batch, {
       checkpoint: { source: checkpoint.source, offset: BigInt(checkpoint.offset) },
     });
-    const duplicate = result.noop && batch.length > 0;
+    const duplicate = result.noop && ('leaves' in batch ? batch.rows : batch.length) > 0;
     return {
       snapshotId:
         result.snapshotId?.toString() ?? (duplicate ? table.metadata['current-snapshot-id']?.toString() : undefined),

@@ -2,16 +2,22 @@
 // used by the processor Lambda and by the local consumer alike. For each dataset in a batch it appends every
 // received record to raw.<dataset>, the valid ones to processed.<dataset>, quarantines the rest, and moves the
 // API jobs on. Each append carries the stream checkpoint, so a redelivered batch is a no-op (exactly once).
-import type { Contract } from '../contracts/model.ts';
+import { readEnvelope, type Envelope } from '../api/envelope.ts';
+import type { Contract, Field } from '../contracts/model.ts';
+import { LakehouseError } from '../errors.ts';
+import { parseLine } from '../formats/ndjson.ts';
 import type { ParsedItem } from '../formats/types.ts';
-import { INGESTED_AT_FIELD, SOURCE_FIELD, nowMicros, withLineage } from '../iceberg/lineage.ts';
+import { INGESTED_AT_FIELD, SOURCE_FIELD, nowMicros, tableFields } from '../iceberg/lineage.ts';
 import { createLogger } from '../log.ts';
 import type { MetadataStore } from '../metadata/types.ts';
-import { BatchBuilder, type RecordBatch } from '../records/batch.ts';
+import type { RecordBatch } from '../records/batch.ts';
+import type { ColumnarBatch } from '../records/columns.ts';
+import { FastChunkProcessor } from '../records/fast/chunk.ts';
+import { planFor } from '../records/fast/plan.ts';
 import { RecordProcessor, type QuarantineEntry } from '../records/pipeline.ts';
 import type { Normalised } from '../records/values.ts';
-import { parseEnvelope, type Envelope } from '../api/envelope.ts';
 import type { BatchResponse, ConsumedRecord } from '../stream/types.ts';
+import { BytesColumn, constantBytesColumn, int64Column } from './columns.ts';
 import { rawContract } from './raw.ts';
 import type { QuarantineSink, TableWriter } from './types.ts';
 
@@ -24,6 +30,12 @@ export interface StreamProcessorOptions {
   readonly streamName: string;
   readonly rawNamespace?: string;
   readonly processedNamespace?: string;
+  /**
+   * `auto` (default): the fast record path for datasets whose contract it can take (typed columns straight from
+   * the record bytes), the general path otherwise; `general` always takes the general path. Both give the same
+   * rows and quarantine entries.
+   */
+  readonly engine?: 'auto' | 'general';
 }
 
 export interface DatasetOutcome {
@@ -40,11 +52,26 @@ interface Delivered {
   readonly envelope: Envelope;
 }
 
+/** A dataset's records in one batch: the envelopes' bodies back to back, one record per line. */
+interface RecordLines {
+  readonly bytes: Buffer;
+  readonly count: number;
+  /** Where line i starts (count + 1 entries; the last is the end of the bytes). */
+  readonly starts: Int32Array;
+  /** The envelope (index into `delivered`) of line i, and the line index each envelope starts at. */
+  readonly envelopeOf: Int32Array;
+  readonly firstLineOf: Int32Array;
+}
+
 const log = createLogger('processor');
 
 export class StreamProcessor {
   private readonly processors: ReadonlyMap<string, RecordProcessor>;
+  /** Per dataset whose contract the fast record path can take: its chunk processor, made on first use. */
+  private readonly fast = new Map<string, FastChunkProcessor | null>();
   private readonly options: StreamProcessorOptions;
+  /** Batches run one after another: the fast processors reuse their column builders. */
+  private tail: Promise<unknown> = Promise.resolve();
   /** The outcome of every dataset commit, for callers that report on a run (the local pipeline). */
   readonly outcomes: DatasetOutcome[] = [];
 
@@ -54,15 +81,21 @@ export class StreamProcessor {
   }
 
   /** The BatchHandler: returns the sequence numbers to retry (Lambda's ReportBatchItemFailures). */
-  readonly handle = async (records: readonly ConsumedRecord[]): Promise<BatchResponse> => {
+  readonly handle = (records: readonly ConsumedRecord[]): Promise<BatchResponse> => {
+    const run = this.tail.then(() => this.handleBatch(records));
+    this.tail = run.catch(() => undefined);
+    return run;
+  };
+
+  private async handleBatch(records: readonly ConsumedRecord[]): Promise<BatchResponse> {
     const byDataset = new Map<string, Delivered[]>();
     const unreadable: QuarantineEntry[] = [];
     for (const record of records) {
       try {
-        const envelope = parseEnvelope(record.data);
-        const list = byDataset.get(envelope.dataset) ?? [];
+        const envelope = readEnvelope(record.data);
+        const list = byDataset.get(envelope.header.dataset) ?? [];
         list.push({ record, envelope });
-        byDataset.set(envelope.dataset, list);
+        byDataset.set(envelope.header.dataset, list);
       } catch (error) {
         unreadable.push({
           source: position(record),
@@ -90,7 +123,7 @@ export class StreamProcessor {
       }
     }
     return { batchItemFailures: failures };
-  };
+  }
 
   private async processDataset(dataset: string, delivered: readonly Delivered[]): Promise<void> {
     const processor = this.processors.get(dataset);
@@ -99,42 +132,30 @@ export class StreamProcessor {
       offset: delivered[delivered.length - 1]?.record.sequenceNumber ?? '0',
     };
     const ingestedAt = nowMicros();
+    const lines = recordLines(delivered);
 
     // Raw layer: everything, as received.
     const raw = rawContract(dataset);
-    const rawBuilder = new BatchBuilder(raw);
-    const items: ParsedItem[] = [];
-    const jobOf: string[] = [];
-    for (const { record, envelope } of delivered) {
-      for (const [i, value] of envelope.records.entries()) {
-        const text = JSON.stringify(value);
-        rawBuilder.append([text, envelope.jobId, position(record), BigInt(record.approximateArrivalTimestamp) * 1000n]);
-        items.push({ kind: 'record', value, raw: text, line: i + 1 });
-        jobOf.push(envelope.jobId);
-      }
-    }
-    const rawBatch = withLineage(rawBuilder.flush(), `stream:${this.options.streamName}`, ingestedAt);
+    const rawBatch = this.rawBatch(raw, delivered, lines, ingestedAt);
     const rawResult = await this.options.tables.append(this.ns('raw'), dataset, raw, rawBatch, checkpoint);
 
     if (!processor) {
       // A dataset without a contract is kept in raw only, and its records are quarantined with the reason.
-      await this.options.quarantine.write(
-        dataset,
-        items.map((item) => ({
+      const entries: QuarantineEntry[] = [];
+      for (let i = 0; i < lines.count; i++)
+        entries.push({
           source: `stream:${dataset}`,
-          line: item.line,
-          reason: 'validation' as const,
+          line: i + 1,
+          reason: 'validation',
           violations: [{ path: '/', rule: 'contract', expected: 'a dataset with a contract', actual: dataset }],
-          raw: item.raw,
-        })),
-      );
+          raw: lines.bytes.toString('utf8', lines.starts[i], (lines.starts[i + 1] as number) - 1),
+        });
+      await this.options.quarantine.write(dataset, envelopePositions(entries, delivered, lines));
       return;
     }
 
     // Processed layer: validated, transformed, with lineage columns (`_source` names the API job per row).
-    const chunk = processor.processChunk(items, `stream:${dataset}`, false);
-    const sources = chunk.acceptedIndices.map((i) => `api:${jobOf[i] ?? 'unknown'}`);
-    const batch = withRowLineage(chunk.batch, ingestedAt, sources);
+    const { batch, quarantined, acceptedIndices } = this.validated(processor, lines, delivered, ingestedAt);
     const result = await this.options.tables.append(
       this.ns('processed'),
       dataset,
@@ -142,40 +163,146 @@ export class StreamProcessor {
       batch,
       checkpoint,
     );
-    if (!result.duplicate) await this.options.quarantine.write(dataset, chunk.quarantined);
+    if (!result.duplicate)
+      await this.options.quarantine.write(dataset, envelopePositions(quarantined, delivered, lines));
 
+    const accepted = 'leaves' in batch ? batch.rows : batch.length;
     const outcome: DatasetOutcome = {
       dataset,
-      received: items.length,
-      accepted: chunk.batch.length,
-      quarantined: chunk.quarantined.length,
+      received: lines.count,
+      accepted,
+      quarantined: quarantined.length,
       snapshotId: result.snapshotId,
       duplicate: result.duplicate,
     };
+    if (accepted + quarantined.length !== lines.count)
+      throw new LakehouseError(
+        'INTERNAL',
+        `${dataset}: ${lines.count} records received, ${accepted} accepted + ${quarantined.length} quarantined`,
+      );
     this.outcomes.push(outcome);
     log.info({ ...outcome, rawSnapshotId: rawResult.snapshotId, checkpoint }, 'committed');
-    if (!result.duplicate) await this.updateJobs(delivered, chunk.acceptedIndices, jobOf, result.snapshotId);
+    if (!result.duplicate) await this.updateJobs(delivered, lines, acceptedIndices, result.snapshotId);
+  }
+
+  /** The raw layer's columns: each record line as it came, its job, stream position and arrival time. */
+  private rawBatch(
+    raw: Contract,
+    delivered: readonly Delivered[],
+    lines: RecordLines,
+    ingestedAt: bigint,
+  ): ColumnarBatch {
+    const [payloadField, jobField, positionField, receivedField] = raw.fields as [Field, Field, Field, Field];
+    const payload = new BytesColumn(lines.count, lines.bytes.length);
+    for (let i = 0; i < lines.count; i++)
+      payload.push(lines.bytes, lines.starts[i] as number, (lines.starts[i + 1] as number) - 1);
+    const jobs = new BytesColumn(lines.count, lines.count * 36);
+    const positions = new BytesColumn(lines.count, lines.count * 48);
+    const received = new BigInt64Array(lines.count);
+    delivered.forEach(({ record, envelope }, k) => {
+      const first = lines.firstLineOf[k] as number;
+      const n = (lines.firstLineOf[k + 1] as number) - first;
+      jobs.repeat(Buffer.from(envelope.header.jobId, 'utf8'), n);
+      positions.repeat(Buffer.from(position(record), 'utf8'), n);
+      received.fill(BigInt(record.approximateArrivalTimestamp) * 1000n, first, first + n);
+    });
+    return {
+      fields: tableFields(raw.fields),
+      rows: lines.count,
+      leaves: [
+        payload.vector(payloadField),
+        jobs.vector(jobField),
+        positions.vector(positionField),
+        int64Column(receivedField, received),
+        int64Column(INGESTED_AT_FIELD, new BigInt64Array(lines.count).fill(ingestedAt)),
+        constantBytesColumn(SOURCE_FIELD, lines.count, `stream:${this.options.streamName}`),
+      ],
+    };
+  }
+
+  /**
+   * The processed layer's rows: through the fast record path (typed columns straight from the record bytes)
+   * when the contract allows it, else the general path; the two give the same rows and quarantine entries.
+   */
+  private validated(
+    processor: RecordProcessor,
+    lines: RecordLines,
+    delivered: readonly Delivered[],
+    ingestedAt: bigint,
+  ): {
+    batch: ColumnarBatch | RecordBatch;
+    quarantined: readonly QuarantineEntry[];
+    acceptedIndices: ArrayLike<number>;
+  } {
+    const source = `stream:${processor.contract.name}`;
+    const fast = this.fastProcessor(processor.contract);
+    const jobSource = delivered.map(({ envelope }) => `api:${envelope.header.jobId}`);
+    if (fast) {
+      const chunk = { bytes: lines.bytes, firstLine: 1, firstOffset: 0, lines: lines.count };
+      const result = fast.processNdjson(chunk, source);
+      const rows = result.batch.rows;
+      const sources = new BytesColumn(rows, rows * 40);
+      const encoded = jobSource.map((s) => Buffer.from(s, 'utf8'));
+      for (let r = 0; r < rows; r++) {
+        const job = encoded[lines.envelopeOf[result.acceptedIndices[r] as number] as number] as Buffer;
+        sources.push(job, 0, job.length);
+      }
+      const batch: ColumnarBatch = {
+        fields: tableFields(result.batch.fields),
+        rows,
+        leaves: [
+          ...result.batch.leaves,
+          int64Column(INGESTED_AT_FIELD, new BigInt64Array(rows).fill(ingestedAt)),
+          sources.vector(SOURCE_FIELD),
+        ],
+      };
+      return { batch, quarantined: result.quarantined, acceptedIndices: result.acceptedIndices };
+    }
+    const items: ParsedItem[] = [];
+    for (let i = 0; i < lines.count; i++) {
+      const start = lines.starts[i] as number;
+      const item = parseLine(lines.bytes, start, (lines.starts[i + 1] as number) - 1, i + 1, start, false, Infinity);
+      if (item) items.push(item);
+    }
+    const chunk = processor.processChunk(items, source, false);
+    const sources = chunk.acceptedIndices.map((i) => jobSource[lines.envelopeOf[i] as number] as string);
+    return {
+      batch: withRowLineage(chunk.batch, ingestedAt, sources),
+      quarantined: chunk.quarantined,
+      acceptedIndices: chunk.acceptedIndices,
+    };
+  }
+
+  private fastProcessor(contract: Contract): FastChunkProcessor | null {
+    if (this.options.engine === 'general') return null;
+    let fast = this.fast.get(contract.name);
+    if (fast === undefined) {
+      const plan = planFor(contract);
+      fast = 'unsupported' in plan ? null : new FastChunkProcessor(contract, plan);
+      this.fast.set(contract.name, fast);
+    }
+    return fast;
   }
 
   private async updateJobs(
     delivered: readonly Delivered[],
-    acceptedIndices: readonly number[],
-    jobOf: readonly string[],
+    lines: RecordLines,
+    acceptedIndices: ArrayLike<number>,
     snapshotId: string | undefined,
   ): Promise<void> {
-    const accepted = new Set(acceptedIndices);
+    const acceptedPerEnvelope = new Int32Array(delivered.length);
+    for (let r = 0; r < acceptedIndices.length; r++)
+      (acceptedPerEnvelope[lines.envelopeOf[acceptedIndices[r] as number] as number] as number)++;
     const perJob = new Map<string, { received: number; quarantined: number; parts: number; total: number }>();
-    for (const { envelope } of delivered) {
-      const entry = perJob.get(envelope.jobId) ?? { received: 0, quarantined: 0, parts: 0, total: envelope.parts };
+    delivered.forEach(({ envelope }, k) => {
+      const { jobId, parts } = envelope.header;
+      const entry = perJob.get(jobId) ?? { received: 0, quarantined: 0, parts: 0, total: parts };
+      const received = (lines.firstLineOf[k + 1] as number) - (lines.firstLineOf[k] as number);
       entry.parts++;
-      perJob.set(envelope.jobId, entry);
-    }
-    for (const [i, jobId] of jobOf.entries()) {
-      const entry = perJob.get(jobId);
-      if (!entry) continue;
-      entry.received++;
-      if (!accepted.has(i)) entry.quarantined++;
-    }
+      entry.received += received;
+      entry.quarantined += received - (acceptedPerEnvelope[k] as number);
+      perJob.set(jobId, entry);
+    });
     for (const [jobId, entry] of perJob) {
       const current = await this.options.metadata.getJob(jobId);
       if (!current || current.status === 'committed' || current.status === 'failed') continue;
@@ -208,4 +335,39 @@ function withRowLineage(batch: RecordBatch, ingestedAt: bigint, sources: readonl
   columns.set(INGESTED_AT_FIELD.name, new Array<Normalised>(batch.length).fill(ingestedAt));
   columns.set(SOURCE_FIELD.name, sources.slice(0, batch.length));
   return { contract: batch.contract, length: batch.length, columns };
+}
+
+/** The envelopes' record lines back to back, with where each line starts and which envelope it came in. */
+function recordLines(delivered: readonly Delivered[]): RecordLines {
+  const bytes = Buffer.concat(delivered.map(({ envelope }) => envelope.body));
+  const count = delivered.reduce((n, { envelope }) => n + envelope.header.records, 0);
+  const starts = new Int32Array(count + 1);
+  const envelopeOf = new Int32Array(count);
+  const firstLineOf = new Int32Array(delivered.length + 1);
+  let line = 0;
+  let at = 0;
+  delivered.forEach(({ envelope }, k) => {
+    firstLineOf[k] = line;
+    envelopeOf.fill(k, line, line + envelope.header.records);
+    for (let n = 0; n < envelope.header.records; n++) {
+      starts[line++] = at;
+      at = bytes.indexOf(0x0a, at) + 1; // readEnvelope checked the count and the final newline
+    }
+  });
+  firstLineOf[delivered.length] = line;
+  starts[count] = bytes.length;
+  return { bytes, count, starts, envelopeOf, firstLineOf };
+}
+
+/** Quarantine entries located by their stream record (`<shard>:<sequence>`) and line within it. */
+function envelopePositions(
+  entries: readonly QuarantineEntry[],
+  delivered: readonly Delivered[],
+  lines: RecordLines,
+): QuarantineEntry[] {
+  return entries.map(({ offset: _batchOffset, ...entry }) => {
+    const k = lines.envelopeOf[entry.line - 1] as number;
+    const { record } = delivered[k] as Delivered;
+    return { ...entry, source: position(record), line: entry.line - (lines.firstLineOf[k] as number) };
+  });
 }

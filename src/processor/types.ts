@@ -2,6 +2,7 @@
 // rejected records go. The local pipeline and the Lambda wire different adapters behind them.
 import type { Contract } from '../contracts/model.ts';
 import type { RecordBatch } from '../records/batch.ts';
+import type { ColumnarBatch } from '../records/columns.ts';
 import type { QuarantineEntry } from '../records/pipeline.ts';
 
 export interface Checkpoint {
@@ -27,7 +28,7 @@ export interface TableWriter {
     namespace: string,
     table: string,
     contract: Contract,
-    batch: RecordBatch,
+    batch: RecordBatch | ColumnarBatch,
     checkpoint: Checkpoint,
   ): Promise<AppendResult>;
 }

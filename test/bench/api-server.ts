@@ -4,7 +4,7 @@
 // Prints {"url"} when listening; on SIGTERM counts the events in the stream, lets the processor commit them to
 // processed.events, and prints {"streamRecords","events","tableRows"}.
 import Fastify from 'fastify';
-import { parseEnvelope } from '../../src/api/envelope.ts';
+import { envelopeRecords } from '../../src/api/envelope.ts';
 import { createServer } from '../../src/api/server.ts';
 import { IngestApi } from '../../src/api/service.ts';
 import { loadContract } from '../../src/contracts/load.ts';
@@ -38,7 +38,7 @@ if (mode === 'bare') {
       for (;;) {
         const entries = await reader.read(offset, 10_000);
         if (entries.length === 0) break;
-        for (const entry of entries) events += parseEnvelope(entry.data).records.length;
+        for (const entry of entries) events += envelopeRecords(entry.data).records.length;
         streamRecords += entries.length;
         offset += entries.length;
       }

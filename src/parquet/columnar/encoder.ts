@@ -9,6 +9,7 @@ import type { SchemaElement } from 'hyparquet';
 import type { Field } from '../../contracts/model.ts';
 import { ioError, LakehouseError } from '../../errors.ts';
 import type { ColumnarBatch, LeafKind, LeafVector } from '../../records/columns.ts';
+import { DEFAULT_ZSTD_LEVEL } from '../codecs.ts';
 import { parquetSchema } from '../schema.ts';
 import { ByteBuffer } from './bytes.ts';
 import { chooseDictionary, type Dictionary } from './dictionary.ts';
@@ -39,7 +40,7 @@ if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
 export interface ColumnarParquetOptions {
   /** Page compression (default zstd). */
   readonly compression?: 'zstd' | 'uncompressed';
-  /** zstd level (default 3, the Parquet ecosystem's usual default). */
+  /** zstd level (default `DEFAULT_ZSTD_LEVEL`). */
   readonly zstdLevel?: number;
   /** Target uncompressed size of a data page in bytes (default 1 MiB). */
   readonly pageSize?: number;
@@ -85,7 +86,7 @@ function settingsOf(options: ColumnarParquetOptions): Settings {
     );
   return {
     codec: compression === 'zstd' ? Codec.ZSTD : Codec.UNCOMPRESSED,
-    level: options.zstdLevel ?? 3,
+    level: options.zstdLevel ?? DEFAULT_ZSTD_LEVEL,
     pageSize: Math.max(1024, options.pageSize ?? DEFAULT_PAGE_SIZE),
     dictionary: options.dictionary ?? true,
   };

@@ -13,4 +13,5 @@ export {
   type ParquetSink,
 } from './encoder.ts';
 export { columnarFromRecordBatch, leafKind } from './from-batch.ts';
+export { take, TakeScratch, valueIndex } from './take.ts';
 export type { ColumnMetaData, Statistics } from './thrift.ts';

@@ -326,6 +326,7 @@ export class FastChunkProcessor {
     const keyField = this.plan.fields.find((f) => f.leaf === leafIndex) as FastField;
     const keyPosition = this.plan.contract.fields.indexOf(keyField.field);
     const table = this.keyTable(rows);
+    const hashes = this.hashes;
     const mask = table.length - 1;
     let nullRow = -1;
     for (let r = 0; r < rows; r++) {
@@ -335,17 +336,22 @@ export class FastChunkProcessor {
         earlier = nullRow;
         if (earlier < 0 || keepWhich === 'last') nullRow = r;
       } else {
-        // Open addressing on the key's bytes; slots hold row + 1.
-        let slot = hashKey(builder, r) & mask;
+        // Open addressing on the key's bytes; slots hold row + 1, and the key's full hash beside it, so that a
+        // probe only reads another row's key bytes (a cache miss, far away in the column) when the hashes agree.
+        const hash = hashKey(builder, r) | 0;
+        let slot = hash & mask;
         for (let entry = table[slot] as number; entry !== 0; entry = table[slot] as number) {
-          if (sameKey(builder, entry - 1, r)) {
+          if (hashes[slot] === hash && sameKey(builder, entry - 1, r)) {
             earlier = entry - 1;
             if (keepWhich === 'last') table[slot] = r + 1;
             break;
           }
           slot = (slot + 1) & mask;
         }
-        if (earlier < 0) table[slot] = r + 1;
+        if (earlier < 0) {
+          table[slot] = r + 1;
+          hashes[slot] = hash;
+        }
       }
       if (earlier < 0) continue;
       const loser = keepWhich === 'first' ? r : earlier;
@@ -359,13 +365,16 @@ export class FastChunkProcessor {
   }
 
   private table = new Int32Array(0);
+  private hashes = new Int32Array(0);
 
   /** A zeroed hash table with at least twice as many slots as rows (a power of two). */
   private keyTable(rows: number): Int32Array {
     let size = 1024;
     while (size < rows * 2) size *= 2;
-    if (this.table.length !== size) this.table = new Int32Array(size);
-    else this.table.fill(0);
+    if (this.table.length !== size) {
+      this.table = new Int32Array(size);
+      this.hashes = new Int32Array(size);
+    } else this.table.fill(0);
     return this.table;
   }
 

@@ -2,13 +2,14 @@
 // each batch's typed columns and goes on parsing the next batch meanwhile. It loads the columnar encoder only —
 // no contract compiler, no parsers — so it starts in a few milliseconds.
 import { parentPort } from 'node:worker_threads';
-import { encodeRowGroup, type ColumnarParquetOptions } from '../../parquet/columnar/index.ts';
-import type { ColumnarBatch } from '../columns.ts';
+import { encodeRowGroup } from '../../parquet/columnar/index.ts';
+import type { EncodedJob, EncodeJob } from './engine.ts';
 
 const port = parentPort;
 if (!port) throw new Error('encode-worker.ts runs as a worker thread');
-port.on('message', ({ batch, options }: { batch: ColumnarBatch; options: ColumnarParquetOptions }) => {
+port.on('message', ({ seq, batch, options }: EncodeJob) => {
   const started = performance.now();
   const rowGroup = encodeRowGroup(batch, options);
-  port.postMessage({ rowGroup, ms: performance.now() - started }, [rowGroup.bytes.buffer as ArrayBuffer]);
+  const done: EncodedJob = { seq, rowGroup, ms: performance.now() - started };
+  port.postMessage(done, [rowGroup.bytes.buffer as ArrayBuffer]);
 });

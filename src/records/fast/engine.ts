@@ -78,6 +78,14 @@ export interface FastEngineOptions {
   readonly encoderThread?: boolean;
 }
 
+/**
+ * A worker thread's module: the `.ts` source next to this file, or, when this code runs from a bundle
+ * (`scripts/build.ts`), the worker bundled next to it, so a worker starts without type stripping either.
+ */
+function workerUrl(name: 'records-worker' | 'encode-worker'): URL {
+  return new URL(`./${name}${import.meta.url.endsWith('.ts') ? '.ts' : '.mjs'}`, import.meta.url);
+}
+
 /** The contract's fast plan, or why the general path must run instead. */
 export function fastPlanOf(contract: Contract): FastPlan | { unsupported: string } {
   return planFor(contract);
@@ -101,7 +109,6 @@ export async function* runFastNdjson(
   options: FastEngineOptions,
 ): AsyncIterable<ChunkOutcome> {
   const threads = options.threads ?? defaultThreads();
-  const chunks = splitLines(path, { ...options, reuse: threads === 0 });
   let seq = 0;
   const request = (chunk: LineChunk): ChunkRequest => ({
     seq: seq++,
@@ -111,20 +118,20 @@ export async function* runFastNdjson(
   });
   if (threads === 0) {
     const processor = new FastChunkProcessor(contract, plan, options.batchSize);
-    const stage = new EncodeStage(options.parquet, options.encoderThread ?? false);
+    const encoder = options.encoderThread ? new EncoderThread() : undefined;
+    const chunks = splitLines(path, { ...options, reuse: true });
     try {
-      for await (const outcome of staged(chunks, stage, (chunk) => {
-        const job = request(chunk);
-        return processor.processNdjson(job.chunk, job.source, job.maxRecordBytes);
-      }))
+      for await (const outcome of pipelined(chunks, encoder, options.parquet, request, (job) =>
+        processor.processNdjson(job.chunk, job.source, job.maxRecordBytes),
+      ))
         if (!('stoppedAt' in outcome)) yield outcome; // NDJSON never stops early
     } finally {
-      await stage.close();
+      await encoder?.close();
     }
     return;
   }
   const local = new FastChunkProcessor(contract, plan, options.batchSize);
-  yield* new WorkerPool(contract, options, threads, local).run(chunks, request);
+  yield* new WorkerPool(contract, options, threads, local).run(splitLines(path, options), request);
 }
 
 /**
@@ -148,7 +155,7 @@ class WorkerPool {
     this.parquet = options.parquet;
     const workerData = { contract, parquet: options.parquet, batchSize: options.batchSize };
     this.workers = Array.from({ length: threads }, () => {
-      const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData });
+      const worker = new Worker(workerUrl('records-worker'), { workerData });
       this.inflight.set(worker, 0);
       worker.on('message', (outcome: ChunkOutcome) => {
         this.done.set(outcome.seq, outcome);
@@ -283,10 +290,17 @@ export async function* runFastCsv(
     start: { offset: options.headerBytes, line: 2 },
     blank: 'csv',
   });
-  const stage = new EncodeStage(options.parquet, options.encoderThread ?? false);
+  const encoder = options.encoderThread ? new EncoderThread() : undefined;
+  let seq = 0;
+  const request = (chunk: LineChunk): ChunkRequest => ({
+    seq: seq++,
+    chunk,
+    source: options.source,
+    maxRecordBytes: options.maxRecordBytes,
+  });
   try {
-    for await (const outcome of staged(chunks, stage, (chunk) => {
-      const result = processor.processCsv(chunk, options.source, csv);
+    for await (const outcome of pipelined(chunks, encoder, options.parquet, request, (job) => {
+      const result = processor.processCsv(job.chunk, options.source, csv);
       return 'anomaly' in result ? undefined : result;
     })) {
       if ('stoppedAt' in outcome) {
@@ -296,7 +310,7 @@ export async function* runFastCsv(
       yield outcome;
     }
   } finally {
-    await stage.close();
+    await encoder?.close();
   }
 }
 
@@ -341,66 +355,58 @@ async function* generalCsvFrom(
   }
 }
 
-/**
- * Encodes each batch's row group either right here or on an encoder thread; with the thread, the calling thread
- * parses and validates batch N+1 while batch N is encoded (its columns are copied out of the reused builders and
- * transferred, so the two threads never share memory).
- */
-class EncodeStage {
-  private readonly parquet: ColumnarParquetOptions;
-  private readonly thread: EncoderThread | undefined;
-
-  constructor(parquet: ColumnarParquetOptions, thread: boolean) {
-    this.parquet = parquet;
-    this.thread = thread ? new EncoderThread() : undefined;
-  }
-
-  submit(seq: number, result: FastChunkResult): Promise<ChunkOutcome> {
-    const outcome = {
-      seq,
-      quarantined: result.quarantined,
-      received: result.received,
-      accepted: result.batch.rows,
-      general: result.general,
-      suspects: result.suspects,
-    };
-    if (!this.thread) {
-      const started = performance.now();
-      const rowGroup = result.batch.rows ? encodeRowGroup(result.batch, this.parquet) : undefined;
-      return Promise.resolve({
-        ...outcome,
-        rowGroup,
-        phases: { ...result.timings, encode: performance.now() - started },
-      });
-    }
-    const encoded = result.batch.rows ? this.thread.encode(detach(result.batch), this.parquet) : undefined;
-    return (async () => {
-      const done = await encoded;
-      return { ...outcome, rowGroup: done?.rowGroup, phases: { ...result.timings, encode: done?.ms ?? 0 } };
-    })();
-  }
-
-  async close(): Promise<void> {
-    await this.thread?.close();
-  }
+/** A chunk's outcome from a parse result whose row group `encoded` will hold. */
+async function outcomeOf(
+  seq: number,
+  result: FastChunkResult,
+  encoded: Promise<{ rowGroup: EncodedRowGroup; ms: number } | undefined>,
+): Promise<ChunkOutcome> {
+  const done = await encoded;
+  return {
+    seq,
+    rowGroup: done?.rowGroup,
+    quarantined: result.quarantined,
+    received: result.received,
+    accepted: result.batch.rows,
+    general: result.general,
+    suspects: result.suspects,
+    phases: { ...result.timings, encode: done?.ms ?? 0 },
+  };
 }
 
-/** Runs batches through `process` and the encode stage, one batch ahead; `undefined` ends the stream early. */
-async function* staged(
+/**
+ * Runs chunks through `parse` (parse, validate, transform) on the calling thread and encodes their row groups on
+ * the encoder thread when there is one (the calling thread parses chunk N+1 meanwhile), else right here.
+ * Outcomes come out in input order. `parse` returning undefined ends the stream early (CSV's csv-parse fallback).
+ *
+ * Measured on the 2-vCPU reference machine (docs/benchmarks.md): also giving the second thread whole chunks to
+ * parse when its encode queue runs dry made runs ~10% slower, not faster — two threads parsing at once each ran
+ * ~1.6× slower there, as with the worker pool — so the second thread only encodes.
+ */
+async function* pipelined(
   chunks: AsyncIterable<LineChunk>,
-  stage: EncodeStage,
-  process: (chunk: LineChunk, seq: number) => FastChunkResult | undefined,
+  encoder: EncoderThread | undefined,
+  parquet: ColumnarParquetOptions,
+  request: (chunk: LineChunk) => ChunkRequest,
+  parse: (job: ChunkRequest) => FastChunkResult | undefined,
 ): AsyncIterable<ChunkOutcome | { stoppedAt: LineChunk; seq: number }> {
   let previous: Promise<ChunkOutcome> | undefined;
-  let seq = 0;
   for await (const chunk of chunks) {
-    const result = process(chunk, seq);
+    const job = request(chunk);
+    const result = parse(job);
     if (!result) {
       if (previous) yield await previous;
-      yield { stoppedAt: chunk, seq };
+      yield { stoppedAt: chunk, seq: job.seq };
       return;
     }
-    const next = stage.submit(seq++, result);
+    let next: Promise<ChunkOutcome>;
+    if (!result.batch.rows) next = outcomeOf(job.seq, result, Promise.resolve(undefined));
+    else if (encoder) next = outcomeOf(job.seq, result, encoder.encode(job.seq, detach(result.batch), parquet));
+    else {
+      const started = performance.now();
+      const rowGroup = encodeRowGroup(result.batch, parquet);
+      next = outcomeOf(job.seq, result, Promise.resolve({ rowGroup, ms: performance.now() - started }));
+    }
     if (previous) yield await previous;
     previous = next;
   }
@@ -427,35 +433,55 @@ function detach(batch: ColumnarBatch): { batch: ColumnarBatch; transfer: ArrayBu
   return { batch: { ...batch, leaves }, transfer };
 }
 
+/** A batch for the encoder thread, and its answer. */
+export interface EncodeJob {
+  readonly seq: number;
+  readonly batch: ColumnarBatch;
+  readonly options: ColumnarParquetOptions;
+}
+
+export interface EncodedJob {
+  readonly seq: number;
+  readonly rowGroup: EncodedRowGroup;
+  readonly ms: number;
+}
+
+/**
+ * The thread that encodes row groups while the calling thread parses (`encode-worker`: the columnar encoder only,
+ * so it starts in milliseconds). Jobs run in the order given.
+ */
 class EncoderThread {
-  private readonly worker = new Worker(new URL('./encode-worker.ts', import.meta.url));
-  private readonly waiting: {
-    resolve: (r: { rowGroup: EncodedRowGroup; ms: number }) => void;
-    reject: (e: Error) => void;
-  }[] = [];
+  private readonly worker = new Worker(workerUrl('encode-worker'));
+  private readonly waiting = new Map<number, { resolve: (job: EncodedJob) => void; reject: (e: Error) => void }>();
   private closing = false;
 
   constructor() {
-    this.worker.on('message', (result: { rowGroup: EncodedRowGroup; ms: number }) =>
-      this.waiting.shift()?.resolve(result),
-    );
-    this.worker.on('error', (error) => {
-      for (const w of this.waiting.splice(0)) w.reject(error);
+    this.worker.on('message', (done: EncodedJob) => {
+      const waiter = this.waiting.get(done.seq);
+      this.waiting.delete(done.seq);
+      waiter?.resolve(done);
     });
+    this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => {
-      if (this.closing) return;
-      for (const w of this.waiting.splice(0)) w.reject(new Error(`Parquet encoder thread exited with code ${code}`));
+      if (!this.closing) this.fail(new Error(`Parquet encoder thread exited with code ${code}`));
     });
   }
 
-  /** Encodes on the thread; results come back in the order asked (one thread, FIFO). */
+  private fail(error: Error): void {
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+
+  /** Encodes chunk `seq`'s batch (its own buffers, transferred). */
   encode(
+    seq: number,
     detached: { batch: ColumnarBatch; transfer: ArrayBuffer[] },
     options: ColumnarParquetOptions,
   ): Promise<{ rowGroup: EncodedRowGroup; ms: number }> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.worker.postMessage({ batch: detached.batch, options }, detached.transfer);
+      this.waiting.set(seq, { resolve, reject });
+      const job: EncodeJob = { seq, batch: detached.batch, options };
+      this.worker.postMessage(job, detached.transfer);
     });
   }
 

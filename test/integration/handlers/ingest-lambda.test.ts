@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnvelope } from '../../../src/api/envelope.ts';
+import { envelopeRecords } from '../../../src/api/envelope.ts';
 import { createIngestHandler, ingestApiFromEnv } from '../../../src/handlers/ingest-api.ts';
 import { jobsTableDefinition, runsTableDefinition } from '../../../src/metadata/dynamodb.ts';
 import { readKinesisStream } from '../../../src/stream/kinesis.ts';
@@ -45,10 +45,10 @@ describe('ingest Lambda handler (API Gateway v2 → Kinesis + DynamoDB in moto)'
     const { jobId } = JSON.parse(accepted.body as string) as { jobId: string };
 
     const records = await readKinesisStream(new KinesisClient(moto.clientConfig), 'lakehouse-test-ingest');
-    const envelopes = records.map((r) => parseEnvelope(r.data));
+    const envelopes = records.map((r) => envelopeRecords(r.data));
     expect(envelopes).toHaveLength(1);
-    expect(envelopes[0]).toMatchObject({ jobId, dataset: 'events', part: 0, parts: 1 });
-    expect(envelopes[0]?.records).toHaveLength(3);
+    expect(envelopes[0]?.header).toMatchObject({ v: 2, jobId, dataset: 'events', part: 0, parts: 1, records: 3 });
+    expect(envelopes[0]?.records).toEqual(body.split('\n').map((line) => JSON.parse(line) as unknown));
     expect(records[0]?.partitionKey).toBe(`events/${jobId}`);
 
     const job = await handler({

@@ -2,8 +2,9 @@
 reads a JSON spec (argv[1]) and prints one JSON report.
 
   scans:   pyiceberg SqlCatalog → table.scan(snapshot_id, row_filter).to_arrow(); rows in a plain form
-           (decimals as strings, timestamps as epoch micros strings, dates as epoch days), plus the number of
-           files the scan planned (pruning) and the Arrow schema's field ids.
+           (decimals as strings, timestamps as epoch micros strings, dates as epoch days, NaN and infinities
+           as "NaN"/"Infinity"/"-Infinity"), plus the number of files the scan planned (pruning) and the Arrow
+           schema's field ids.
   inspect: table.inspect.snapshots() and .files() as pyiceberg reports them.
   avro:    every manifest and manifest list under the given metadata dirs read by fastavro: header keys and every
            record field / array element lacking an Iceberg field id.
@@ -13,6 +14,7 @@ import datetime
 import decimal
 import glob
 import json
+import math
 import os
 import sys
 
@@ -31,6 +33,9 @@ def plain(value):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON has no NaN or Infinity: name them ("NaN", "Infinity", "-Infinity", as JavaScript's String does).
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, int) and abs(value) > 2**53:
         return str(value)
     if isinstance(value, bytes):

@@ -1,7 +1,7 @@
 // The ingest API over real HTTP (Fastify on 127.0.0.1), with the real local stream and metadata store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { parseEnvelope } from '../../../src/api/envelope.ts';
+import { envelopeRecords } from '../../../src/api/envelope.ts';
 import { createServer } from '../../../src/api/server.ts';
 import { IngestApi } from '../../../src/api/service.ts';
 import { BUILTIN_CONTRACTS, loadContract } from '../../../src/contracts/load.ts';
@@ -14,7 +14,7 @@ const warehouse = tempDir();
 let base = '';
 let close: () => Promise<void> = async () => {};
 const reader = new LogReader(localStreamDir(warehouse, 'ingest'));
-const published = async () => (await reader.read(0, 10_000)).map((e) => parseEnvelope(e.data));
+const published = async () => (await reader.read(0, 10_000)).map((e) => envelopeRecords(e.data));
 
 beforeAll(async () => {
   const contracts = await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name)));
@@ -64,7 +64,7 @@ describe('ingest API', () => {
         .map((r) => r.event_id)
         .sort(),
     ).toEqual([1, 2, 3, 4, 5, 6].map(id));
-    const csvRecord = envelopes.find((e) => e.jobId === bodies[3]?.jobId)?.records[0];
+    const csvRecord = envelopes.find((e) => e.header.jobId === bodies[3]?.jobId)?.records[0];
     expect(csvRecord).toMatchObject({ event_id: id(6), country: 'us', session_id: 's' }); // coerced to JSON, transforms run later
     const job = await fetch(`${base}/v1/jobs/${bodies[1]?.jobId}`);
     expect(job.status).toBe(200);

@@ -16,8 +16,9 @@ const plan = planFor(contract);
 if ('unsupported' in plan) throw new Error(`no fast plan: ${plan.unsupported}`);
 const processor = new FastChunkProcessor(contract, plan, batchSize);
 const port = parentPort;
-if (!port) throw new Error('worker.ts runs as a worker thread');
+if (!port) throw new Error('records-worker.ts runs as a worker thread');
 port.on('message', (request: ChunkRequest) => {
   const outcome: ChunkOutcome = processFastChunk(processor, request, (batch) => encodeRowGroup(batch, parquet));
-  port.postMessage(outcome);
+  // The row group's bytes move to the calling thread rather than being copied.
+  port.postMessage(outcome, outcome.rowGroup ? [outcome.rowGroup.bytes.buffer as ArrayBuffer] : []);
 });
