@@ -5,6 +5,7 @@
 // and 0 only). The scans read typed arrays; only the final bounds become JS values.
 import type { Field } from '../../contracts/model.ts';
 import type { ColumnMetaData, Statistics } from '../../parquet/columnar/thrift.ts';
+import { int64Bounds } from '../../parquet/columnar/statistics.ts';
 import type { LeafVector } from '../../records/columns.ts';
 import { toBytes, truncateLower, truncateUpper } from '../conversions.ts';
 import type { ColumnMetrics } from '../metrics.ts';
@@ -83,26 +84,19 @@ class LeafMetrics {
   }
 
   private addInt64(w: Int32Array, n: number): void {
-    let minHi = this.bounded ? this.minHi : (w[1] as number);
-    let minLo = this.bounded ? this.minLo : (w[0] as number) >>> 0;
-    let maxHi = this.bounded ? this.maxHi : minHi;
-    let maxLo = this.bounded ? this.maxLo : minLo;
-    for (let k = 0; k < n; k++) {
-      const hi = w[2 * k + 1] as number;
-      const lo = (w[2 * k] as number) >>> 0;
-      if (hi < minHi || (hi === minHi && lo < minLo)) {
-        minHi = hi;
-        minLo = lo;
-      }
-      if (hi > maxHi || (hi === maxHi && lo > maxLo)) {
-        maxHi = hi;
-        maxLo = lo;
-      }
+    const bounds = int64Bounds(w, null, n);
+    const minLo = (bounds[0] as number) >>> 0;
+    const minHi = bounds[1] as number;
+    const maxLo = (bounds[2] as number) >>> 0;
+    const maxHi = bounds[3] as number;
+    if (!this.bounded || minHi < this.minHi || (minHi === this.minHi && minLo < this.minLo)) {
+      this.minHi = minHi;
+      this.minLo = minLo;
     }
-    this.minHi = minHi;
-    this.minLo = minLo;
-    this.maxHi = maxHi;
-    this.maxLo = maxLo;
+    if (!this.bounded || maxHi > this.maxHi || (maxHi === this.maxHi && maxLo > this.maxLo)) {
+      this.maxHi = maxHi;
+      this.maxLo = maxLo;
+    }
     this.bounded = true;
   }
 

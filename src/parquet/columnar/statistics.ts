@@ -81,8 +81,12 @@ function int32Bounds(v: Int32Array, select: Int32Array | null, n: number): void 
   words[1] = max;
 }
 
-/** words[0..1] = min (low, high), words[2..3] = max (low, high). */
-function int64Bounds(w: Int32Array, select: Int32Array | null, n: number): void {
+/**
+ * Min and max of n int64 values given as (low, high) 32-bit words (of the rows in `select`, or the first n):
+ * written to, and returned as, a shared scratch array — [0..1] = min (low, high), [2..3] = max (low, high); read
+ * it before the next call.
+ */
+export function int64Bounds(w: Int32Array, select: Int32Array | null, n: number): Int32Array {
   let minHi = 2147483647;
   let minLo = 0xffffffff;
   let maxHi = -2147483648;
@@ -104,6 +108,7 @@ function int64Bounds(w: Int32Array, select: Int32Array | null, n: number): void 
   words[1] = minHi;
   words[2] = maxLo;
   words[3] = maxHi;
+  return words;
 }
 
 /** doubles[0] = min, doubles[1] = max; false when every value is NaN. */
