@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parquetMetadata, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js';
 import { describe, expect, it } from 'vitest';
-import type { Contract, Field, FieldType } from '../../src/contracts/model.ts';
+import type { Contract, Field } from '../../src/contracts/model.ts';
 import { isLakehouseError } from '../../src/errors.ts';
 import { parquetCompressors } from '../../src/parquet/codecs.ts';
 import { ByteBuffer } from '../../src/parquet/columnar/bytes.ts';
@@ -26,18 +26,7 @@ import type { RecordBatch } from '../../src/records/batch.ts';
 import type { ColumnarBatch, LeafVector } from '../../src/records/columns.ts';
 import type { Normalised } from '../../src/records/values.ts';
 import { tempDir } from '../helpers/tmp.ts';
-
-const field = (id: number, name: string, type: FieldType, optional = true): Field => ({
-  id,
-  name,
-  type,
-  required: !optional,
-  nullable: optional,
-  rules: {},
-});
-const STRING = { kind: 'string' } as const;
-const INT = { kind: 'int' } as const;
-const LONG = { kind: 'long' } as const;
+import { field, STRING, INT, LONG } from '../helpers/fields.ts';
 
 function contractOf(fields: readonly Field[]): Contract {
   return {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parquetMetadata } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlCatalog } from '../../../src/catalog/sql.ts';
-import type { Contract, Field, FieldType, PartitionTransform } from '../../../src/contracts/model.ts';
+import type { Contract, Field, PartitionTransform } from '../../../src/contracts/model.ts';
 import { isLakehouseError, LakehouseError } from '../../../src/errors.ts';
 import { partitionRows } from '../../../src/iceberg/columnar/partition.ts';
 import { writeColumnarDataFiles } from '../../../src/iceberg/columnar/writer.ts';
@@ -30,24 +30,12 @@ import type { Normalised, NormalisedStruct } from '../../../src/records/values.t
 import { Random } from '../../../src/sample/random.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { check, normalizeRows, plainValue, type CheckReport, type PlainRow } from './helpers.ts';
+import { field as F, STRING, INT, LONG, DOUBLE, BOOLEAN } from '../../helpers/fields.ts';
 
 const dir = tempDir('lakehouse-columnar-');
 const warehouse = join(dir, 'warehouse');
 const INGESTED_AT = 1_700_000_000_000_000n;
 
-const F = (id: number, name: string, type: FieldType, optional = true): Field => ({
-  id,
-  name,
-  type,
-  required: !optional,
-  nullable: optional,
-  rules: {},
-});
-const STRING = { kind: 'string' } as const;
-const INT = { kind: 'int' } as const;
-const LONG = { kind: 'long' } as const;
-const DOUBLE = { kind: 'double' } as const;
-const BOOLEAN = { kind: 'boolean' } as const;
 const DATE = { kind: 'date' } as const;
 const TIMESTAMP = { kind: 'timestamp' } as const;
 const decimal = (precision: number, scale: number) => ({ kind: 'decimal', precision, scale }) as const;
