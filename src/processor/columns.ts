@@ -26,9 +26,17 @@ export class BytesColumn {
     this.starts[++this.rows] = this.end;
   }
 
-  /** Appends the same value `times` times. */
+  /** Appends the same value `times` times: its PLAIN form once, then filled in natively. */
   repeat(value: Buffer, times: number): void {
-    for (let i = 0; i < times; i++) this.push(value, 0, value.length);
+    if (times <= 0) return;
+    const width = 4 + value.length;
+    const plain = Buffer.allocUnsafe(width);
+    plain.writeUInt32LE(value.length, 0);
+    value.copy(plain, 4);
+    this.values.fill(plain, this.end, this.end + width * times);
+    for (let i = 1; i <= times; i++) this.starts[this.rows + i] = this.end + width * i;
+    this.rows += times;
+    this.end += width * times;
   }
 
   vector(field: Field, path: readonly string[] = [field.name]): LeafVector {

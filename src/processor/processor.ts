@@ -134,12 +134,21 @@ export class StreamProcessor {
     const ingestedAt = nowMicros();
     const lines = recordLines(delivered);
 
+    // The processed rows are worked out first: nothing is committed, to either layer, unless every record
+    // received is either accepted or quarantined.
+    const validated = processor && this.validated(processor, lines, delivered, ingestedAt);
+    if (validated && validated.accepted + validated.quarantined.length !== lines.count)
+      throw new LakehouseError(
+        'INTERNAL',
+        `${dataset}: ${lines.count} records received, ${validated.accepted} accepted + ${validated.quarantined.length} quarantined`,
+      );
+
     // Raw layer: everything, as received.
     const raw = rawContract(dataset);
     const rawBatch = this.rawBatch(raw, delivered, lines, ingestedAt);
     const rawResult = await this.options.tables.append(this.ns('raw'), dataset, raw, rawBatch, checkpoint);
 
-    if (!processor) {
+    if (!processor || !validated) {
       // A dataset without a contract is kept in raw only, and its records are quarantined with the reason.
       const entries: QuarantineEntry[] = [];
       for (let i = 0; i < lines.count; i++)
@@ -155,7 +164,7 @@ export class StreamProcessor {
     }
 
     // Processed layer: validated, transformed, with lineage columns (`_source` names the API job per row).
-    const { batch, quarantined, acceptedIndices } = this.validated(processor, lines, delivered, ingestedAt);
+    const { batch, quarantined, acceptedIndices, accepted } = validated;
     const result = await this.options.tables.append(
       this.ns('processed'),
       dataset,
@@ -166,7 +175,6 @@ export class StreamProcessor {
     if (!result.duplicate)
       await this.options.quarantine.write(dataset, envelopePositions(quarantined, delivered, lines));
 
-    const accepted = 'leaves' in batch ? batch.rows : batch.length;
     const outcome: DatasetOutcome = {
       dataset,
       received: lines.count,
@@ -175,11 +183,6 @@ export class StreamProcessor {
       snapshotId: result.snapshotId,
       duplicate: result.duplicate,
     };
-    if (accepted + quarantined.length !== lines.count)
-      throw new LakehouseError(
-        'INTERNAL',
-        `${dataset}: ${lines.count} records received, ${accepted} accepted + ${quarantined.length} quarantined`,
-      );
     this.outcomes.push(outcome);
     log.info({ ...outcome, rawSnapshotId: rawResult.snapshotId, checkpoint }, 'committed');
     if (!result.duplicate) await this.updateJobs(delivered, lines, acceptedIndices, result.snapshotId);
@@ -231,6 +234,7 @@ export class StreamProcessor {
     ingestedAt: bigint,
   ): {
     batch: ColumnarBatch | RecordBatch;
+    accepted: number;
     quarantined: readonly QuarantineEntry[];
     acceptedIndices: ArrayLike<number>;
   } {
@@ -241,11 +245,14 @@ export class StreamProcessor {
       const chunk = { bytes: lines.bytes, firstLine: 1, firstOffset: 0, lines: lines.count };
       const result = fast.processNdjson(chunk, source);
       const rows = result.batch.rows;
+      // Accepted rows keep their input order, so each envelope's rows are one run of the same `_source`.
       const sources = new BytesColumn(rows, rows * 40);
       const encoded = jobSource.map((s) => Buffer.from(s, 'utf8'));
-      for (let r = 0; r < rows; r++) {
-        const job = encoded[lines.envelopeOf[result.acceptedIndices[r] as number] as number] as Buffer;
-        sources.push(job, 0, job.length);
+      for (let r = 0; r < rows;) {
+        const k = lines.envelopeOf[result.acceptedIndices[r] as number] as number;
+        const end = Math.min(rows, lowerBound(result.acceptedIndices, lines.firstLineOf[k + 1] as number, r));
+        sources.repeat(encoded[k] as Buffer, end - r);
+        r = end;
       }
       const batch: ColumnarBatch = {
         fields: tableFields(result.batch.fields),
@@ -256,7 +263,7 @@ export class StreamProcessor {
           sources.vector(SOURCE_FIELD),
         ],
       };
-      return { batch, quarantined: result.quarantined, acceptedIndices: result.acceptedIndices };
+      return { batch, accepted: rows, quarantined: result.quarantined, acceptedIndices: result.acceptedIndices };
     }
     const items: ParsedItem[] = [];
     for (let i = 0; i < lines.count; i++) {
@@ -268,6 +275,7 @@ export class StreamProcessor {
     const sources = chunk.acceptedIndices.map((i) => jobSource[lines.envelopeOf[i] as number] as string);
     return {
       batch: withRowLineage(chunk.batch, ingestedAt, sources),
+      accepted: chunk.batch.length,
       quarantined: chunk.quarantined,
       acceptedIndices: chunk.acceptedIndices,
     };
@@ -335,6 +343,18 @@ function withRowLineage(batch: RecordBatch, ingestedAt: bigint, sources: readonl
   columns.set(INGESTED_AT_FIELD.name, new Array<Normalised>(batch.length).fill(ingestedAt));
   columns.set(SOURCE_FIELD.name, sources.slice(0, batch.length));
   return { contract: batch.contract, length: batch.length, columns };
+}
+
+/** The first index at or after `from` whose value is ≥ `value`, in an ascending array. */
+function lowerBound(values: ArrayLike<number>, value: number, from: number): number {
+  let lo = from;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((values[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The envelopes' record lines back to back, with where each line starts and which envelope it came in. */
