@@ -3,7 +3,7 @@
 // S3); `ParquetFileWriter` streams row groups to a local file so memory stays at one row group.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import type { Field } from '../contracts/model.ts';
+import type { Field, FieldType } from '../contracts/model.ts';
 import type { RecordBatch } from '../records/batch.ts';
 import { codecName, writerCompressors, type Compression } from './codecs.ts';
 import { isOptional, parquetSchema } from './schema.ts';
@@ -38,11 +38,28 @@ function openWriter(sink: Sink, fields: readonly Field[], options: ParquetOption
 }
 
 function columnData(batch: RecordBatch, fields: readonly Field[]) {
-  return fields.map((field) => ({
-    name: field.name,
-    data: batch.columns.get(field.name) ?? new Array<null>(batch.length).fill(null),
-    nullable: isOptional(field),
-  }));
+  return fields.map((field) => {
+    const data = batch.columns.get(field.name) ?? new Array<null>(batch.length).fill(null);
+    // hyparquet-writer keys its dictionaries by SameValueZero: -0 and 0 would share an entry and come back with
+    // one sign. A column that holds a -0 is written PLAIN (all its leaves), which keeps every double as it was.
+    const plain = holdsDouble(field.type) && data.some(hasNegativeZero);
+    return { name: field.name, data, nullable: isOptional(field), ...(plain ? { encoding: 'PLAIN' as const } : {}) };
+  });
+}
+
+function holdsDouble(type: FieldType): boolean {
+  if (type.kind === 'double') return true;
+  if (type.kind === 'struct') return type.fields.some((f) => holdsDouble(f.type));
+  if (type.kind === 'list') return holdsDouble(type.element.type);
+  return false;
+}
+
+function hasNegativeZero(value: unknown): boolean {
+  if (typeof value === 'number') return value === 0 && 1 / value < 0;
+  if (Array.isArray(value)) return value.some(hasNegativeZero);
+  if (value instanceof Map) return [...value.values()].some(hasNegativeZero);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(hasNegativeZero);
+  return false;
 }
 
 export function encodeParquet(batch: RecordBatch, options: ParquetOptions = {}): Uint8Array {
