@@ -5,9 +5,9 @@ Rebuilds the curated star schema with dbt whenever new Iceberg snapshots land in
 
 * Scheduled on the asset `lakehouse_processed_tables`, which `lakehouse_pipeline` updates after a successful run
   and the stream processor updates through the REST API after each commit. A manual trigger runs it too.
-* `start_dbt_build` starts the **transform state machine**, which runs `dbt build --target <env>` (dbt_project/,
-  dbt-athena writing Iceberg under the curated layer) in a container; the extras of the triggering asset events
-  (table, snapshot id) are passed along for the run's log. Retried: the name is derived from the run id, so a
+* `start_dbt_build` starts the **transform state machine** (stack output `transform_state_machine_arn`), which
+  runs `dbt build --target <env>` (dbt_project/, dbt-athena writing Iceberg under the curated layer) as a CodeBuild
+  build; the extras of the triggering asset events (table, snapshot id) are passed along for the run's log. Retried: the name is derived from the run id, so a
   retry never starts a second build.
 * `wait_for_dbt_build` follows it in reschedule mode, without retries (dbt's own failure is final), and then
   updates the asset `lakehouse_curated_marts` for consumers downstream.

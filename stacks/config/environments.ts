@@ -35,6 +35,8 @@ export const ENVIRONMENT_OVERRIDES: Readonly<Record<EnvironmentName, DeepPartial
     orchestration: { vpcCidr: '10.42.0.0/16', natGateways: 2, maxWorkers: 5 },
     monitoring: { alertEmails: ['data-platform-oncall@example.com', 'data-platform@example.com'] },
     workflow: { crawlerMaxPolls: 120 },
+    // prod's marts hold the full history: allow a longer full refresh.
+    transform: { buildTimeoutMinutes: 120 },
   },
 };
 

@@ -40,6 +40,16 @@ export interface WorkflowConfig {
   readonly athenaQueryTimeoutSeconds: number;
 }
 
+export interface TransformConfig {
+  /** CodeBuild compute for the dbt build; dbt mostly waits on Athena, so the smallest size is usually enough. */
+  readonly computeType: 'BUILD_GENERAL1_SMALL' | 'BUILD_GENERAL1_MEDIUM' | 'BUILD_GENERAL1_LARGE';
+  /**
+   * CodeBuild's build timeout. With the queue timeout it must fit inside the 3 hours the transform DAG's sensor
+   * waits, or Airflow gives up on a build that is still running.
+   */
+  readonly buildTimeoutMinutes: number;
+}
+
 export interface AnalyticsConfig {
   readonly bytesScannedCutoffPerQuery: number;
 }
@@ -100,6 +110,8 @@ export interface EnvironmentConfig {
   readonly catalog: CatalogConfig;
   readonly metadata: MetadataConfig;
   readonly workflow: WorkflowConfig;
+  /** The dbt build (CodeBuild) the transform state machine runs. */
+  readonly transform: TransformConfig;
   readonly analytics: AnalyticsConfig;
   readonly ingestion: IngestionConfig;
   readonly orchestration: OrchestrationConfig;

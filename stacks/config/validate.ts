@@ -19,6 +19,11 @@ const LOG_RETENTION = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
+/** CodeBuild's queue timeout for the dbt build (its minimum is 5 minutes). */
+export const BUILD_QUEUED_TIMEOUT_MINUTES = 30;
+/** The transform DAG waits 3 hours (dags/transform_on_snapshot.py); queueing and the build must fit in it. */
+export const MAX_BUILD_TIMEOUT_MINUTES = 180 - BUILD_QUEUED_TIMEOUT_MINUTES;
+
 export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   const problems: string[] = [];
   const check = (ok: boolean, message: string): void => {
@@ -70,6 +75,13 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   int('workflow.crawlerPollSeconds', w.crawlerPollSeconds, 5, 3600);
   int('workflow.crawlerMaxPolls', w.crawlerMaxPolls, 1, 1000);
   int('workflow.athenaQueryTimeoutSeconds', w.athenaQueryTimeoutSeconds, 60, 86_400);
+  const t = config.transform;
+  check(
+    ['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE'].includes(t.computeType),
+    `transform.computeType must be BUILD_GENERAL1_SMALL, _MEDIUM or _LARGE, got ${JSON.stringify(t.computeType)}`,
+  );
+  // CodeBuild accepts 5–2160 minutes; the upper bound here keeps build plus queueing inside the DAG's 3-hour wait.
+  int('transform.buildTimeoutMinutes', t.buildTimeoutMinutes, 5, MAX_BUILD_TIMEOUT_MINUTES);
   int(
     'analytics.bytesScannedCutoffPerQuery',
     config.analytics.bytesScannedCutoffPerQuery,

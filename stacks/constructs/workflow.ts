@@ -2,7 +2,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { kmsUse, s3Read, s3ReadWrite } from '../lib/grants.ts';
+import { kmsUse, s3Read, s3ReadWrite, stateMachineLogDelivery, stateMachineTracing } from '../lib/grants.ts';
 import { ServiceRole } from '../lib/iam.ts';
 import { LAYERS, type Naming } from '../lib/naming.ts';
 import { pipelineDefinition, type PipelineDefinitionProps } from '../workflow/pipeline-definition.ts';
@@ -109,32 +109,8 @@ export class Workflow extends Construct {
         ...s3ReadWrite('AthenaResults', naming.bucketArn(names.athenaResultsBucket), 'results/'),
         kmsUse('DataKey', props.kmsKeyArn),
         { sid: 'Alerts', actions: ['sns:Publish'], resources: [props.alertTopicArn] },
-        {
-          sid: 'LogDelivery',
-          actions: [
-            'logs:CreateLogDelivery',
-            'logs:DeleteLogDelivery',
-            'logs:DescribeLogGroups',
-            'logs:DescribeResourcePolicies',
-            'logs:GetLogDelivery',
-            'logs:ListLogDeliveries',
-            'logs:PutResourcePolicy',
-            'logs:UpdateLogDelivery',
-          ],
-          // CloudWatch Logs vended delivery APIs support no resource-level permissions (AWS docs).
-          resources: ['*'],
-        },
-        {
-          sid: 'XRay',
-          actions: [
-            'xray:GetSamplingRules',
-            'xray:GetSamplingTargets',
-            'xray:PutTelemetryRecords',
-            'xray:PutTraceSegments',
-          ],
-          // X-Ray trace APIs support no resource-level permissions.
-          resources: ['*'],
-        },
+        stateMachineLogDelivery(),
+        stateMachineTracing(),
       ],
     });
 

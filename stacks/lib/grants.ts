@@ -32,3 +32,32 @@ export function kmsUse(sid: string, keyArn: string): PolicyStatement {
 export function logsWrite(sid: string, logGroupArn: string): PolicyStatement {
   return { sid, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroupArn}:*`] };
 }
+
+/** What Step Functions needs to deliver a state machine's execution logs to CloudWatch Logs. */
+export function stateMachineLogDelivery(sid = 'LogDelivery'): PolicyStatement {
+  return {
+    sid,
+    actions: [
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
+    ],
+    // CloudWatch Logs vended delivery APIs support no resource-level permissions (AWS docs).
+    resources: ['*'],
+  };
+}
+
+/** What a traced state machine needs to send segments to X-Ray. */
+export function stateMachineTracing(sid = 'XRay'): PolicyStatement {
+  return {
+    sid,
+    actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    // X-Ray trace APIs support no resource-level permissions.
+    resources: ['*'],
+  };
+}

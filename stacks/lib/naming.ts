@@ -45,7 +45,12 @@ export class Naming {
 
   /** Glue and Athena identifiers allow no hyphens. */
   glue(part: string): string {
-    return `${this.project}_${this.environment}_${part}`.replace(/-/g, '_');
+    return `${this.gluePrefix}_${part}`.replace(/-/g, '_');
+  }
+
+  /** `lakehouse_dev`: dbt's Athena schemas are `<prefix>_staging`, `<prefix>_marts`, … (dbt_project/profiles.yml). */
+  get gluePrefix(): string {
+    return `${this.project}_${this.environment}`.replace(/-/g, '_');
   }
 
   database(layer: Layer): string {
@@ -86,6 +91,8 @@ export class Naming {
       stream: this.name('ingest'),
       workgroup: this.name('analytics'),
       stateMachine: this.name('pipeline'),
+      transformStateMachine: this.name('transform'),
+      dbtProject: this.name('dbt'),
       alertTopic: this.name('alerts'),
       mwaa: this.name('airflow'),
     };
@@ -103,6 +110,9 @@ export interface LakehouseResourceNames {
   readonly stream: string;
   readonly workgroup: string;
   readonly stateMachine: string;
+  readonly transformStateMachine: string;
+  /** The CodeBuild project that runs dbt. */
+  readonly dbtProject: string;
   readonly alertTopic: string;
   readonly mwaa: string;
 }

@@ -3,12 +3,17 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/types.ts';
 import { Ingestion } from '../constructs/ingestion.ts';
 import { Alarms, AlertTopic } from '../constructs/monitoring.ts';
+import { Transform } from '../constructs/transform.ts';
 import { Workflow } from '../constructs/workflow.ts';
 import { LakehouseStack } from '../lib/lakehouse-stack.ts';
 
-/** What moves data: ingestion (API, stream, Lambdas), the pipeline state machine, alerts, alarms and dashboard. */
+/**
+ * What moves data: ingestion (API, stream, Lambdas), the pipeline state machine, the dbt transform (CodeBuild and
+ * its state machine), alerts, alarms and dashboard.
+ */
 export class PipelineStack extends LakehouseStack {
   readonly workflow: Workflow;
+  readonly transform: Transform;
 
   constructor(scope: Construct, config: EnvironmentConfig) {
     super(scope, { config, part: 'pipeline' });
@@ -37,6 +42,16 @@ export class PipelineStack extends LakehouseStack {
       // The definition names the topic by ARN (a plain string); make the order explicit.
       dependsOn: [alerts.topic],
     });
+    // The DAG transform_on_snapshot starts this one; it reads what the pipeline wrote, so it lives beside it.
+    this.transform = new Transform(this, 'transform', {
+      naming,
+      config: config.transform,
+      kmsKeyArn: key.arn,
+      alertTopicArn: naming.arn('sns', naming.resources.alertTopic),
+      logRetentionDays: config.logRetentionDays,
+      xrayTracing: config.features.xrayTracing,
+      dependsOn: [alerts.topic],
+    });
     new Alarms(this, 'alarms', {
       naming,
       topicArn: alerts.arn,
@@ -49,6 +64,16 @@ export class PipelineStack extends LakehouseStack {
       region: config.region,
     });
     this.output('state_machine_arn', this.workflow.stateMachine.arn, 'Pipeline state machine (Airflow Variable)');
+    this.output(
+      'transform_state_machine_arn',
+      this.transform.stateMachine.arn,
+      'Transform (dbt build) state machine (Airflow Variable lakehouse_transform_state_machine_arn)',
+    );
+    this.output(
+      'dbt_project',
+      this.transform.project.name,
+      'CodeBuild project running dbt (logs: /aws/codebuild/<name>)',
+    );
     this.output('api_url', ingestion.stage.invokeUrl, 'Ingest API base URL (SigV4)');
     this.output('stream_name', ingestion.stream.name, 'Kinesis stream');
     this.output('dlq_url', ingestion.dlq.url, 'Processor dead-letter queue');

@@ -37,16 +37,25 @@ export const STATES = {
 } as const;
 
 /** Backoff with full jitter and a cap, for throttling and transient service errors. */
+export function backoff(
+  errors: readonly string[],
+  maxAttempts = 4,
+  intervalSeconds = 2,
+  maxDelaySeconds = 60,
+): Retrier {
+  return {
+    ErrorEquals: errors,
+    IntervalSeconds: intervalSeconds,
+    MaxAttempts: maxAttempts,
+    BackoffRate: 2,
+    MaxDelaySeconds: maxDelaySeconds,
+    JitterStrategy: 'FULL',
+  };
+}
+
 function retry(errors: readonly string[], maxAttempts = 4): Retrier[] {
   return [
-    {
-      ErrorEquals: errors,
-      IntervalSeconds: 2,
-      MaxAttempts: maxAttempts,
-      BackoffRate: 2,
-      MaxDelaySeconds: 60,
-      JitterStrategy: 'FULL',
-    },
+    backoff(errors, maxAttempts),
     // Anything else a task raises gets one more try, then goes to the Catch.
     {
       ErrorEquals: ['States.TaskFailed'],
@@ -67,7 +76,7 @@ const DYNAMO_ERRORS = [
 ];
 const GLUE_ERRORS = ['Glue.ThrottlingException', 'Glue.OperationTimeoutException', 'Glue.InternalServiceException'];
 const ATHENA_ERRORS = ['Athena.TooManyRequestsException', 'Athena.InternalServerException'];
-const SNS_ERRORS = ['SNS.ThrottledException', 'SNS.InternalErrorException'];
+export const SNS_ERRORS = ['SNS.ThrottledException', 'SNS.InternalErrorException'];
 
 const toFailure = (next: string): Catcher[] => [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: next }];
 

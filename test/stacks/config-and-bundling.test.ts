@@ -81,6 +81,15 @@ describe('configuration', () => {
     expect(() => load('dev', { LAKEHOUSE_DEV_MWAA: 'maybe' })).toThrow(/LAKEHOUSE_DEV_MWAA must be true or false/);
   });
 
+  it('the dbt build settings: defaults per environment, bounds that keep a build inside the DAG’s 3-hour wait', () => {
+    expect(load('dev').transform).toEqual({ computeType: 'BUILD_GENERAL1_SMALL', buildTimeoutMinutes: 60 });
+    expect(load('prod').transform.buildTimeoutMinutes).toBe(120);
+    const json = JSON.stringify({ transform: { computeType: 'BUILD_GENERAL2_HUGE', buildTimeoutMinutes: 151 } });
+    expect(() => load('dev', { LAKEHOUSE_DEV_CONFIG_JSON: json })).toThrow(
+      /transform\.computeType must be BUILD_GENERAL1_SMALL, _MEDIUM or _LARGE, got "BUILD_GENERAL2_HUGE"[\s\S]*transform\.buildTimeoutMinutes must be an integer in \[5, 150\], got 151/,
+    );
+  });
+
   it('LAKEHOUSE_ENVS narrows the environments and rejects unknown names', () => {
     expect(selectedEnvironments({})).toEqual(['dev', 'staging', 'prod']);
     expect(selectedEnvironments({ LAKEHOUSE_ENVS: 'dev, prod' })).toEqual(['dev', 'prod']);

@@ -26,7 +26,9 @@ const config = loadConfig('dev', { env: {}, localDir: '/nonexistent' });
 const naming = new Naming(config);
 const names = naming.resources;
 const pipeline = synthAll().stacks.find((s) => s.name === 'lakehouse-dev-pipeline');
-const [[, machine] = ['', {}]] = ofType(pipeline?.json ?? {}, 'aws_sfn_state_machine');
+const [[, machine] = ['', {}]] = ofType(pipeline?.json ?? {}, 'aws_sfn_state_machine').filter(
+  ([, body]) => body.name === names.stateMachine,
+);
 const definition = JSON.parse(machine.definition as string) as StateMachineDefinition;
 
 // moto plays the environment's account and region, so the ARNs in the definition resolve as in AWS.

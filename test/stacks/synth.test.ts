@@ -132,8 +132,14 @@ describe('properties over every environment', () => {
 
   it('every Task state has Retry (specific errors first, jittered, capped) and Catch', () => {
     let tasks = 0;
-    for (const stack of stacks.filter((s) => s.part === 'pipeline')) {
-      const [[, machine] = ['', {}]] = ofType(stack.json, 'aws_sfn_state_machine');
+    const machines = stacks
+      .filter((s) => s.part === 'pipeline')
+      .flatMap((s) => ofType(s.json, 'aws_sfn_state_machine').map(([, machine]) => machine));
+    // The pipeline and the transform (dbt build) of every environment.
+    expect(machines.map((m) => m.name).sort()).toEqual(
+      ENVIRONMENTS.flatMap((env) => [`lakehouse-${env}-pipeline`, `lakehouse-${env}-transform`]).sort(),
+    );
+    for (const machine of machines) {
       const definition = JSON.parse(machine.definition as string) as StateMachineDefinition;
       for (const [name, task] of taskStates(definition)) {
         tasks++;
@@ -149,8 +155,8 @@ describe('properties over every environment', () => {
       expect(machine).toMatchObject({ type: 'STANDARD', tracing_configuration: { enabled: true } });
       expect(machine.logging_configuration).toMatchObject({ include_execution_data: true, level: 'ERROR' });
     }
-    // 5 in the main flow + start/get for each of the 3 crawlers.
-    expect(tasks).toBe(ENVIRONMENTS.length * 11);
+    // Pipeline: 5 in the main flow + start/get for each of the 3 crawlers; transform: the build and the alert.
+    expect(tasks).toBe(ENVIRONMENTS.length * (11 + 2));
   });
 
   it('every named resource is named by the helper (lakehouse-<env>… or lakehouse_<env>…)', () => {
@@ -279,7 +285,9 @@ describe('properties over every environment', () => {
     for (const keys of outputs('data'))
       expect(keys).toEqual(expect.arrayContaining(['lake_bucket', 'dags_bucket', 'athena_workgroup', 'runs_table']));
     for (const keys of outputs('pipeline'))
-      expect(keys).toEqual(expect.arrayContaining(['state_machine_arn', 'api_url', 'stream_name']));
+      expect(keys).toEqual(
+        expect.arrayContaining(['state_machine_arn', 'transform_state_machine_arn', 'api_url', 'stream_name']),
+      );
     for (const keys of outputs('orchestration')) expect(keys).toContain('mwaa_webserver_url');
   });
 });

@@ -146,7 +146,9 @@ export function planAssertions(stack: SynthStack, config: EnvironmentConfig): As
       ];
     }
     case 'pipeline': {
-      const machine = address(stack, 'aws_sfn_state_machine');
+      const machine = address(stack, 'aws_sfn_state_machine', (b) => b.name === names.stateMachine);
+      const transform = address(stack, 'aws_sfn_state_machine', (b) => b.name === names.transformStateMachine);
+      const project = address(stack, 'aws_codebuild_project');
       const processor = address(stack, 'aws_lambda_function', (b) =>
         String(b.function_name).endsWith('stream-processor'),
       );
@@ -162,6 +164,19 @@ export function planAssertions(stack: SynthStack, config: EnvironmentConfig): As
         eq(`${mapping}.maximum_retry_attempts`, 3, 'max 3 retries'),
         eq(`${mapping}.batch_size`, config.ingestion.batchSize, 'batch size'),
         eq(`${address(stack, 'aws_kinesis_stream')}.encryption_type`, 'KMS', 'stream encrypted'),
+        eq(`${transform}.type`, 'STANDARD', 'transform: standard workflow'),
+        eq(
+          `jsondecode(${transform}.definition).States.RunDbtBuild.Resource`,
+          'arn:aws:states:::codebuild:startBuild.sync',
+          'transform waits for the build',
+        ),
+        eq(`${transform}.tracing_configuration[0].enabled`, config.features.xrayTracing, 'transform X-Ray'),
+        eq(`${project}.name`, names.dbtProject, 'dbt project name'),
+        eq(`${project}.source[0].type`, 'S3', 'dbt project from S3'),
+        eq(`${project}.build_timeout`, config.transform.buildTimeoutMinutes, 'build timeout'),
+        eq(`${project}.environment[0].compute_type`, config.transform.computeType, 'build compute type'),
+        eq(`${project}.environment[0].privileged_mode`, false, 'build unprivileged'),
+        eq(`${project}.logs_config[0].cloudwatch_logs[0].status`, 'ENABLED', 'build logs to CloudWatch'),
       ];
     }
     case 'orchestration': {
@@ -196,6 +211,7 @@ export function applyAssertions(stack: SynthStack, config: EnvironmentConfig): A
     runs_table: names.runsTable,
     athena_workgroup: names.workgroup,
     stream_name: names.stream,
+    dbt_project: names.dbtProject,
     mwaa_environment: names.mwaa,
   };
   const extra =
