@@ -21,7 +21,7 @@ case "$job" in
     exec node test/bench/api.bench.ts "$@" ;;
   bench-processor)
     eval "$(bash scripts/bootstrap.sh)"
-    exec node test/bench/processor.bench.ts "$@" ;;
+    exec node --expose-gc test/bench/processor.bench.ts "$@" ;;
   synth)
     eval "$(bash scripts/bootstrap.sh)"
     exec npx cdktf synth "$@" ;;
