@@ -35,7 +35,8 @@ export class AlertTopic extends Construct {
 export interface AlarmsProps {
   readonly naming: Naming;
   readonly topicArn: string;
-  readonly stateMachineArn: string;
+  /** State machines whose failed and timed-out executions need a person; `key` prefixes their alarm names. */
+  readonly stateMachines: readonly MonitoredStateMachine[];
   readonly functionNames: readonly string[];
   readonly streamName: string;
   readonly dlqName: string;
@@ -71,28 +72,21 @@ export class Alarms extends Construct {
         }),
       );
     };
-    alarm(
-      'pipeline-failed',
-      'A pipeline execution failed, timed out or was aborted',
-      {
-        namespace: 'AWS/States',
-        name: 'ExecutionsFailed',
-        dimensions: { StateMachineArn: props.stateMachineArn },
-        statistic: 'Sum',
-      },
-      1,
-    );
-    alarm(
-      'pipeline-timed-out',
-      'A pipeline execution timed out',
-      {
-        namespace: 'AWS/States',
-        name: 'ExecutionsTimedOut',
-        dimensions: { StateMachineArn: props.stateMachineArn },
-        statistic: 'Sum',
-      },
-      1,
-    );
+    for (const machine of props.stateMachines) {
+      const dimensions = { StateMachineArn: machine.arn };
+      alarm(
+        `${machine.key}-failed`,
+        `A ${machine.label} execution failed, timed out or was aborted`,
+        { namespace: 'AWS/States', name: 'ExecutionsFailed', dimensions, statistic: 'Sum' },
+        1,
+      );
+      alarm(
+        `${machine.key}-timed-out`,
+        `A ${machine.label} execution timed out`,
+        { namespace: 'AWS/States', name: 'ExecutionsTimedOut', dimensions, statistic: 'Sum' },
+        1,
+      );
+    }
     for (const fn of props.functionNames) {
       const short = fn.slice(naming.prefix.length + 1);
       alarm(
@@ -144,11 +138,11 @@ export class Alarms extends Construct {
       dashboardBody: JSON.stringify({
         widgets: [
           widget(
-            'Pipeline executions',
-            [
-              ['AWS/States', 'ExecutionsSucceeded', 'StateMachineArn', props.stateMachineArn],
-              ['AWS/States', 'ExecutionsFailed', 'StateMachineArn', props.stateMachineArn],
-            ],
+            'State machine executions',
+            props.stateMachines.flatMap((machine) => [
+              ['AWS/States', 'ExecutionsSucceeded', 'StateMachineArn', machine.arn, { label: `${machine.key} ok` }],
+              ['AWS/States', 'ExecutionsFailed', 'StateMachineArn', machine.arn, { label: `${machine.key} failed` }],
+            ]),
             0,
             0,
           ),
@@ -186,6 +180,14 @@ export class Alarms extends Construct {
       }),
     });
   }
+}
+
+export interface MonitoredStateMachine {
+  /** Short name for alarm names and dashboard labels, e.g. `pipeline`. */
+  readonly key: string;
+  /** What an execution is, for alarm descriptions, e.g. `pipeline`, `dbt transform`. */
+  readonly label: string;
+  readonly arn: string;
 }
 
 interface MetricSpec {

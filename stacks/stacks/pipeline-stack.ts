@@ -55,7 +55,15 @@ export class PipelineStack extends LakehouseStack {
     new Alarms(this, 'alarms', {
       naming,
       topicArn: alerts.arn,
-      stateMachineArn: naming.arn('states', `stateMachine:${naming.resources.stateMachine}`),
+      stateMachines: [
+        {
+          key: 'pipeline',
+          label: 'pipeline',
+          arn: naming.arn('states', `stateMachine:${naming.resources.stateMachine}`),
+        },
+        // Its definition alerts on a failed build itself; an execution that times out as a whole only shows here.
+        { key: 'transform', label: 'dbt transform', arn: this.transform.stateMachine.arn },
+      ],
       functionNames: [ingestion.ingest.functionName, ingestion.processor.functionName],
       streamName: naming.resources.stream,
       dlqName: naming.name('processor-dlq'),

@@ -380,4 +380,38 @@ describe('transform IAM (least privilege)', () => {
     }
     expect(ENVIRONMENTS.length).toBe(pipelines.length);
   });
+
+  it('alarms on failed and timed-out transform executions, like the pipeline’s, to the alert topic', () => {
+    for (const stack of pipelines) {
+      const [transformId] = single(
+        stack,
+        'aws_sfn_state_machine',
+        (b) => b.name === `lakehouse-${stack.env}-transform`,
+      );
+      const [topicId] = single(stack, 'aws_sns_topic');
+      for (const [metric, suffix] of [
+        ['ExecutionsFailed', 'failed'],
+        ['ExecutionsTimedOut', 'timed-out'],
+      ] as const) {
+        const pipelineArn = new Naming(loadConfig(stack.env, { env: {}, localDir: '/nonexistent' })).arn(
+          'states',
+          `stateMachine:lakehouse-${stack.env}-pipeline`,
+        );
+        for (const [machine, arn] of [
+          ['transform', `\${aws_sfn_state_machine.${transformId}.arn}`],
+          ['pipeline', pipelineArn],
+        ] as const) {
+          const [, alarm] = single(
+            stack,
+            'aws_cloudwatch_metric_alarm',
+            (b) => b.alarm_name === `lakehouse-${stack.env}-${machine}-${suffix}`,
+          );
+          expect(alarm.metric_name).toBe(metric);
+          expect(alarm.namespace).toBe('AWS/States');
+          expect((alarm.dimensions as { StateMachineArn: string }).StateMachineArn).toBe(arn);
+          expect(alarm.alarm_actions).toEqual([`\${aws_sns_topic.${topicId}.arn}`]);
+        }
+      }
+    }
+  });
 });
