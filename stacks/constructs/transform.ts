@@ -3,17 +3,18 @@ import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
 import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project/index.js';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
-import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
+import type { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
 import { App, AssetType, TerraformAsset, type ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { TransformConfig } from '../config/types.ts';
 import { BUILD_QUEUED_TIMEOUT_MINUTES } from '../config/validate.ts';
-import { kmsUse, logsWrite, s3Read, s3ReadWrite, stateMachineLogDelivery, stateMachineTracing } from '../lib/grants.ts';
+import { kmsUse, logsWrite, s3Read, s3ReadWrite } from '../lib/grants.ts';
 import { ServiceRole, type PolicyStatement } from '../lib/iam.ts';
 import type { Naming } from '../lib/naming.ts';
 import type { StateMachineDefinition } from '../workflow/asl.ts';
 import { BUILD_VARIABLES, transformDefinition } from '../workflow/transform-definition.ts';
 import { REPO_ROOT } from './bundled-function.ts';
+import { standardStateMachine } from './state-machine.ts';
 
 /**
  * dbt and its Athena adapter, pinned to the versions test/python/requirements-dbt.txt tests with (a stacks test
@@ -170,16 +171,16 @@ export class Transform extends Construct {
       defaultCommand: ['dbt', 'build', '--target', target],
       buildTaskTimeoutSeconds,
     });
-    // Step Functions requires the `/aws/vendedlogs/` prefix to keep the log resource policy small.
-    const logGroup = new CloudwatchLogGroup(this, 'logs', {
-      name: `/aws/vendedlogs/states/${names.transformStateMachine}`,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.kmsKeyArn,
-    });
-    const role = new ServiceRole(this, 'role', {
-      name: naming.name('transform-sfn'),
-      service: 'states.amazonaws.com',
-      sourceAccount: naming.account,
+    this.stateMachine = standardStateMachine(this, {
+      naming,
+      name: names.transformStateMachine,
+      roleName: naming.name('transform-sfn'),
+      definition: this.definition,
+      kmsKeyArn: props.kmsKeyArn,
+      alertTopicArn: props.alertTopicArn,
+      logRetentionDays: props.logRetentionDays,
+      xrayTracing: props.xrayTracing,
+      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       statements: [
         {
           sid: 'RunBuild',
@@ -193,28 +194,8 @@ export class Transform extends Construct {
           actions: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
           resources: [naming.arn('events', 'rule/StepFunctionsGetEventForCodeBuildStartBuildRule')],
         },
-        // The topic and the execution history are encrypted with the data key.
-        kmsUse('DataKey', props.kmsKeyArn),
-        { sid: 'Alerts', actions: ['sns:Publish'], resources: [props.alertTopicArn] },
-        stateMachineLogDelivery(),
-        stateMachineTracing(),
       ],
-    });
-    this.stateMachine = new SfnStateMachine(this, 'state-machine', {
-      name: names.transformStateMachine,
-      type: 'STANDARD',
-      roleArn: role.arn,
-      definition: JSON.stringify(this.definition),
-      loggingConfiguration: { logDestination: `${logGroup.arn}:*`, includeExecutionData: true, level: 'ERROR' },
-      tracingConfiguration: { enabled: props.xrayTracing },
-      encryptionConfiguration: {
-        type: 'CUSTOMER_MANAGED_KMS_KEY',
-        kmsKeyId: props.kmsKeyArn,
-        kmsDataKeyReusePeriodSeconds: 300,
-      },
-      // The policy must exist before Step Functions checks the role can deliver logs.
-      dependsOn: [role.policy, ...(props.dependsOn ?? [])],
-    });
+    }).stateMachine;
   }
 }
 

@@ -1,12 +1,11 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
-import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
+import type { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { kmsUse, s3Read, s3ReadWrite, stateMachineLogDelivery, stateMachineTracing } from '../lib/grants.ts';
-import { ServiceRole } from '../lib/iam.ts';
+import { s3Read, s3ReadWrite } from '../lib/grants.ts';
 import { LAYERS, type Naming } from '../lib/naming.ts';
 import { pipelineDefinition, type PipelineDefinitionProps } from '../workflow/pipeline-definition.ts';
 import type { StateMachineDefinition } from '../workflow/asl.ts';
+import { standardStateMachine } from './state-machine.ts';
 
 export interface WorkflowProps {
   readonly naming: Naming;
@@ -52,22 +51,22 @@ export class Workflow extends Construct {
     };
     this.definition = pipelineDefinition(definitionProps);
 
-    // Step Functions requires the `/aws/vendedlogs/` prefix to keep the log resource policy small.
-    const logGroup = new CloudwatchLogGroup(this, 'logs', {
-      name: `/aws/vendedlogs/states/${names.stateMachine}`,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.kmsKeyArn,
-    });
     const lakeArn = naming.bucketArn(names.lakeBucket);
     const glueResources = [
       naming.arn('glue', 'catalog'),
       ...LAYERS.map((l) => naming.arn('glue', `database/${naming.database(l)}`)),
       ...LAYERS.map((l) => naming.arn('glue', `table/${naming.database(l)}/*`)),
     ];
-    const role = new ServiceRole(this, 'role', {
-      name: naming.name('pipeline-sfn'),
-      service: 'states.amazonaws.com',
-      sourceAccount: naming.account,
+    this.stateMachine = standardStateMachine(this, {
+      naming,
+      name: names.stateMachine,
+      roleName: naming.name('pipeline-sfn'),
+      definition: this.definition,
+      kmsKeyArn: props.kmsKeyArn,
+      alertTopicArn: props.alertTopicArn,
+      logRetentionDays: props.logRetentionDays,
+      xrayTracing: props.xrayTracing,
+      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       statements: [
         {
           sid: 'RunRecord',
@@ -107,27 +106,7 @@ export class Workflow extends Construct {
         ...s3ReadWrite('CuratedWrite', lakeArn, 'curated/'),
         ...s3ReadWrite('IcebergWrite', lakeArn, 'iceberg/'),
         ...s3ReadWrite('AthenaResults', naming.bucketArn(names.athenaResultsBucket), 'results/'),
-        kmsUse('DataKey', props.kmsKeyArn),
-        { sid: 'Alerts', actions: ['sns:Publish'], resources: [props.alertTopicArn] },
-        stateMachineLogDelivery(),
-        stateMachineTracing(),
       ],
-    });
-
-    this.stateMachine = new SfnStateMachine(this, 'state-machine', {
-      name: names.stateMachine,
-      type: 'STANDARD',
-      roleArn: role.arn,
-      definition: JSON.stringify(this.definition),
-      loggingConfiguration: { logDestination: `${logGroup.arn}:*`, includeExecutionData: true, level: 'ERROR' },
-      tracingConfiguration: { enabled: props.xrayTracing },
-      encryptionConfiguration: {
-        type: 'CUSTOMER_MANAGED_KMS_KEY',
-        kmsKeyId: props.kmsKeyArn,
-        kmsDataKeyReusePeriodSeconds: 300,
-      },
-      // The policy must exist before Step Functions checks the role can deliver logs.
-      dependsOn: [role.policy, ...(props.dependsOn ?? [])],
-    });
+    }).stateMachine;
   }
 }
