@@ -6,6 +6,7 @@
 // a number it would have to round), the record goes to the general path, which produces the exact result and
 // every violation. So the fast path never accepts what the general path would reject, and vice versa.
 import type { Contract, Field, FieldType } from '../../contracts/model.ts';
+import { leafKind } from '../../parquet/columnar/from-batch.ts';
 
 export type FastKind = 'string' | 'int' | 'long' | 'double' | 'boolean' | 'date' | 'timestamp' | 'decimal' | 'struct';
 
@@ -216,10 +217,12 @@ function planField(
     }
   } else {
     const depth = (parentOptional ? 1 : 0) + (optional(field) ? 1 : 0);
+    const path = [...parents, field.name];
     leaves.push({
       field,
-      path: [...parents, field.name],
-      kind: leafKind(kind, precision),
+      path,
+      // The Parquet layout of the field (decimals over 18 digits and lists were refused above).
+      kind: leafKind(field, path),
       maxDefinitionLevel: depth,
       parentOptional,
     });
@@ -261,27 +264,6 @@ function planField(
 
 function fastKind(type: FieldType): FastKind | undefined {
   return type.kind === 'list' ? undefined : type.kind;
-}
-
-function leafKind(kind: FastKind, precision: number): LeafPlan['kind'] {
-  switch (kind) {
-    case 'string':
-      return 'bytes';
-    case 'int':
-    case 'date':
-      return 'int32';
-    case 'long':
-    case 'timestamp':
-      return 'int64';
-    case 'decimal':
-      return precision <= 9 ? 'int32' : 'int64';
-    case 'double':
-      return 'double';
-    case 'boolean':
-      return 'boolean';
-    case 'struct':
-      throw new Error('a struct has no leaf of its own');
-  }
 }
 
 function boundsOf(rules: Field['rules'], scale: number): Bounds {
