@@ -1,8 +1,34 @@
 // What pyarrow prints (through the read_parquet.py helpers) for a normalised value of a field: decimals as text,
 // timestamps as {micros}, dates as {days}, longs as numbers; and field ids by dotted path, from a contract and from a
-// schema read back. Shared by the Parquet read-back tests.
+// schema read back; and the read-back itself (read_parquet.py). Shared by the Parquet read-back tests.
+import { join } from 'node:path';
 import type { Field } from '../../src/contracts/model.ts';
 import { formatDecimal, type Normalised, type NormalisedStruct } from '../../src/records/values.ts';
+import { runPythonJson } from './python.ts';
+
+/** What read_parquet.py prints for a file: schema with field ids, each column chunk, rows by pyarrow and DuckDB. */
+export interface ParquetReadBack {
+  schema: { name: string; field_id: number; nullable: boolean; type: string; children: unknown[] }[];
+  created_by: string;
+  num_rows: number;
+  columns: {
+    row_group: number;
+    path: string;
+    compression: string;
+    has_min_max: boolean;
+    null_count: number | null;
+    min: unknown;
+    max: unknown;
+  }[];
+  rows: Record<string, unknown>[];
+  duckdb_rows: Record<string, unknown>[];
+}
+
+/** Reads Parquet files back with pyarrow and DuckDB (the tools venv), keyed by path. */
+export function readParquetBack(files: readonly string[]): Record<string, ParquetReadBack> {
+  const script = join(import.meta.dirname, '..', 'integration', 'records', 'read_parquet.py');
+  return runPythonJson<Record<string, ParquetReadBack>>('tools', script, { files });
+}
 
 export function expectedFromPyarrow(field: Field, value: Normalised): unknown {
   if (value === null) return null;

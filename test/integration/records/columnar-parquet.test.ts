@@ -21,29 +21,17 @@ import { sliceBatch, type RecordBatch } from '../../../src/records/batch.ts';
 import { RecordProcessor } from '../../../src/records/pipeline.ts';
 import type { Normalised, NormalisedStruct } from '../../../src/records/values.ts';
 import { writeSampleFile, type SampleDataset } from '../../../src/sample/generate.ts';
-import { runPythonJson, venvPython } from '../../helpers/python.ts';
-import { contractFieldIds, expectedFromPyarrow, readBackFieldIds } from '../../helpers/pyarrow-values.ts';
+import { venvPython } from '../../helpers/python.ts';
+import {
+  contractFieldIds,
+  expectedFromPyarrow,
+  readBackFieldIds,
+  readParquetBack,
+  type ParquetReadBack,
+} from '../../helpers/pyarrow-values.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const dir = tempDir();
-const readScript = join(import.meta.dirname, 'read_parquet.py');
-
-interface ReadBack {
-  schema: { name: string; field_id: number; nullable: boolean; type: string; children: unknown[] }[];
-  created_by: string;
-  num_rows: number;
-  columns: {
-    row_group: number;
-    path: string;
-    compression: string;
-    has_min_max: boolean;
-    null_count: number | null;
-    min: unknown;
-    max: unknown;
-  }[];
-  rows: Record<string, unknown>[];
-  duckdb_rows: Record<string, unknown>[];
-}
 
 /** Layout details read_parquet.py does not print: encodings, offsets, and DuckDB's view of the statistics. */
 const LAYOUT_SCRIPT = `
@@ -228,20 +216,20 @@ describe.each(CASES)('columnar Parquet for $dataset', ({ dataset, dictionary, pl
     const reference = join(dir, `${dataset}-hyparquet.parquet`);
     writeFileSync(reference, encodeParquet(batch, { fields }));
 
-    const read = runPythonJson<Record<string, ReadBack>>('tools', readScript, { files: [ours, reference] });
-    const back = read[ours] as ReadBack;
+    const read = readParquetBack([ours, reference]);
+    const back = read[ours] as ParquetReadBack;
     const want = Array.from({ length: batch.length }, (_, i) =>
       Object.fromEntries(fields.map((f) => [f.name, expectedFromPyarrow(f, batch.columns.get(f.name)?.[i] ?? null)])),
     );
     expect(back.rows).toEqual(want);
     expect(back.duckdb_rows).toEqual(want);
-    expect(back.rows).toEqual((read[reference] as ReadBack).rows);
+    expect(back.rows).toEqual((read[reference] as ParquetReadBack).rows);
     expect(back.num_rows).toBe(batch.length);
     expect(back.created_by).toBe(CREATED_BY);
 
     // Schema: field ids everywhere, optionality, µs UTC timestamps, decimals, dates.
     expect(readBackFieldIds(back.schema)).toEqual(contractFieldIds(fields));
-    expect(back.schema).toEqual((read[reference] as ReadBack).schema);
+    expect(back.schema).toEqual((read[reference] as ParquetReadBack).schema);
     for (const f of fields) {
       const column = back.schema.find((c) => c.name === f.name);
       expect(column?.nullable, f.name).toBe(f.nullable || !f.required);

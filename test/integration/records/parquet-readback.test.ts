@@ -9,28 +9,16 @@ import { convertFile, type ConvertSummary } from '../../../src/jobs/convert.ts';
 import { rowOf } from '../../../src/records/batch.ts';
 import { RecordProcessor } from '../../../src/records/pipeline.ts';
 import { writeSampleFile, type SampleDataset } from '../../../src/sample/generate.ts';
-import { runPythonJson } from '../../helpers/python.ts';
-import { contractFieldIds, expectedFromPyarrow, readBackFieldIds } from '../../helpers/pyarrow-values.ts';
+import {
+  contractFieldIds,
+  expectedFromPyarrow,
+  readBackFieldIds,
+  readParquetBack,
+  type ParquetReadBack,
+} from '../../helpers/pyarrow-values.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const dir = tempDir();
-const script = join(import.meta.dirname, 'read_parquet.py');
-
-interface ReadBack {
-  schema: { name: string; field_id: number; nullable: boolean; type: string; children: unknown[] }[];
-  created_by: string;
-  num_rows: number;
-  columns: {
-    path: string;
-    compression: string;
-    has_min_max: boolean;
-    null_count: number | null;
-    min: unknown;
-    max: unknown;
-  }[];
-  rows: Record<string, unknown>[];
-  duckdb_rows: Record<string, unknown>[];
-}
 
 describe.each(['events', 'users', 'orders'] as SampleDataset[])('Parquet written for %s', (dataset) => {
   it('is read back exactly by pyarrow and DuckDB, with field ids, zstd and statistics', async () => {
@@ -44,7 +32,7 @@ describe.each(['events', 'users', 'orders'] as SampleDataset[])('Parquet written
       targetFileBytes: 40_000,
     });
     expect(summary.files.length).toBeGreaterThan(1);
-    const read = runPythonJson<Record<string, ReadBack>>('tools', script, { files: summary.files.map((f) => f.path) });
+    const read = readParquetBack(summary.files.map((f) => f.path));
 
     // The expected rows: the same input run through the record path independently of the writer.
     const processor = new RecordProcessor(contract);
@@ -66,13 +54,13 @@ describe.each(['events', 'users', 'orders'] as SampleDataset[])('Parquet written
     });
     expect(chunk.batch.length).toBe(summary.accepted);
 
-    const gotRows = summary.files.flatMap((f) => (read[f.path] as ReadBack).rows);
-    const duckRows = summary.files.flatMap((f) => (read[f.path] as ReadBack).duckdb_rows);
+    const gotRows = summary.files.flatMap((f) => (read[f.path] as ParquetReadBack).rows);
+    const duckRows = summary.files.flatMap((f) => (read[f.path] as ParquetReadBack).duckdb_rows);
     expect(gotRows).toEqual(want);
     expect(duckRows).toEqual(want);
 
     for (const file of summary.files) {
-      const back = read[file.path] as ReadBack;
+      const back = read[file.path] as ParquetReadBack;
       expect(back.num_rows).toBe(file.records);
       expect(readBackFieldIds(back.schema)).toEqual(contractFieldIds(contract.fields));
       for (const f of contract.fields) {
@@ -91,7 +79,7 @@ describe.each(['events', 'users', 'orders'] as SampleDataset[])('Parquet written
     const tsField = contract.fields.find((f) => f.type.kind === 'timestamp') as Field;
     const allTs = gotRows.map((r) => BigInt((r[tsField.name] as { micros: string }).micros));
     const stats = summary.files.flatMap((f) =>
-      (read[f.path] as ReadBack).columns.filter((c) => c.path === tsField.name),
+      (read[f.path] as ParquetReadBack).columns.filter((c) => c.path === tsField.name),
     );
     const minStat = stats.map((c) => BigInt((c.min as { micros: string }).micros)).reduce((a, b) => (a < b ? a : b));
     expect(minStat).toBe(allTs.reduce((a, b) => (a < b ? a : b)));
