@@ -16,6 +16,8 @@ import {
   defaultThreads,
   fastPlanOf,
   readCsvHeader,
+  FAST_BATCH_RECORDS,
+  FAST_ROW_GROUP_ROWS,
   runFastCsv,
   runFastNdjson,
   type Phases,
@@ -139,8 +141,8 @@ async function fastUnsupported(
   if (options.textValues) return 'text values';
   if (options.compression && options.compression !== 'zstd' && options.compression !== 'uncompressed')
     return `${options.compression} compression`;
-  // The fast engine writes one row group per batch.
-  if (options.rowGroupSize !== undefined && options.rowGroupSize < (options.batchSize ?? 65_536))
+  // Row groups are made of whole batches.
+  if (options.rowGroupSize !== undefined && options.rowGroupSize < (options.batchSize ?? FAST_BATCH_RECORDS))
     return 'row groups smaller than a batch';
   let format;
   try {
@@ -197,7 +199,10 @@ async function convertFast(
   log.info({ input, format: fast.format, contract: contract.name, outDir, engine: 'fast', threads }, 'converting');
   const engineOptions = {
     source: options.source ?? input,
-    batchSize: options.batchSize ?? 65_536,
+    // On the calling thread small parse batches are joined into row groups; a worker writes one per batch.
+    batchSize:
+      options.batchSize ?? (threads === 0 ? FAST_BATCH_RECORDS : (options.rowGroupSize ?? FAST_ROW_GROUP_ROWS)),
+    rowGroupRows: options.rowGroupSize ?? FAST_ROW_GROUP_ROWS,
     maxRecordBytes: options.maxRecordBytes ?? 16 * 1024 * 1024,
     parquet,
     threads,

@@ -13,6 +13,7 @@ import { chooseDictionary, estimateDistinct } from '../../src/parquet/columnar/d
 import {
   ColumnarParquetWriter,
   columnarFromRecordBatch,
+  concatBatches,
   CREATED_BY,
   encodeColumnarParquet,
   encodeRowGroup,
@@ -341,6 +342,40 @@ describe('encodeColumnarParquet', () => {
     const meta = metadataOf(encodeColumnarParquet([], { fields: EVENTS }));
     expect(meta.num_rows).toBe(0n);
     expect(meta.row_groups).toEqual([]);
+  });
+});
+
+describe('concatBatches', () => {
+  const sliced = (columns: Record<string, Normalised[]>, from: number, to: number) =>
+    Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, v.slice(from, to)]));
+  const dense = (leaf: LeafVector) => ({
+    path: leaf.path,
+    rows: leaf.rows,
+    count: leaf.count,
+    levels: leaf.definitionLevels ? [...leaf.definitionLevels.subarray(0, leaf.rows)] : null,
+    values:
+      leaf.kind === 'bytes'
+        ? [...(leaf.values as Uint8Array).subarray(0, (leaf.starts as Int32Array)[leaf.count])]
+        : [...leaf.values.subarray(0, leaf.count)],
+    starts: leaf.starts ? [...leaf.starts.subarray(0, leaf.count + 1)] : null,
+  });
+
+  it('joins batches into the batch of all their rows, leaf for leaf, and it encodes to the same rows', async () => {
+    const columns = eventColumns(1000, 5);
+    const cuts = [0, 1, 333, 334, 700, 1000]; // an empty part and a one-row part included
+    const parts = cuts.slice(1).map((to, k) => columnar(EVENTS, sliced(columns, cuts[k] as number, to)));
+    const joined = concatBatches(parts);
+    const whole = columnar(EVENTS, columns);
+    expect(joined.rows).toBe(1000);
+    expect(joined.leaves.map(dense)).toEqual(whole.leaves.map(dense));
+    expectRows(await readBack(encodeColumnarParquet([joined])), EVENTS, columns);
+  });
+
+  it('returns a single batch as it is, and refuses batches of different leaves', () => {
+    const one = columnar(EVENTS, eventColumns(10));
+    expect(concatBatches([one])).toBe(one);
+    const other = columnar([field(1, 'id', STRING, false)], { id: ['a'] });
+    expect(() => concatBatches([one, other])).toThrow(/different leaves/);
   });
 });
 

@@ -12,6 +12,7 @@ export {
   type EncodedRowGroup,
   type ParquetSink,
 } from './encoder.ts';
+export { concatBatches } from './concat.ts';
 export { columnarFromRecordBatch, leafKind } from './from-batch.ts';
 export { take, TakeScratch, valueIndex } from './take.ts';
 export type { ColumnMetaData, Statistics } from './thrift.ts';

@@ -5,6 +5,7 @@
 // without worker threads (or an encoder thread), and `received = accepted + quarantined` holds.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parquetMetadata } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import { loadContract } from '../../../src/contracts/load.ts';
 import { convertFile, type ConvertSummary } from '../../../src/jobs/convert.ts';
@@ -103,6 +104,26 @@ async function convert(input: string, out: string, options: Parameters<typeof co
   return { summary, quarantine, rows };
 }
 
+/** Rows per row group, file by file: on the calling thread, row groups are made of whole parse batches. */
+function rowGroupRows(summary: ConvertSummary): number[] {
+  return summary.files.flatMap((f) => {
+    const bytes = readFileSync(f.path);
+    const metadata = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    return metadata.row_groups.map((g) => Number(g.num_rows));
+  });
+}
+
+/** Every row group but the last has at least `min` rows and less than `min` + a batch; they hold every row. */
+function expectRowGroups(summary: ConvertSummary, min: number, batchSize: number): void {
+  const rows = rowGroupRows(summary);
+  expect(rows.length).toBeGreaterThan(1);
+  for (const n of rows.slice(0, -1)) {
+    expect(n).toBeGreaterThanOrEqual(min);
+    expect(n).toBeLessThan(min + batchSize);
+  }
+  expect(rows.reduce((a, b) => a + b, 0)).toBe(summary.accepted);
+}
+
 describe('fast engine = general engine', () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     it(`seed ${seed}: same rows, same quarantine, counts add up`, async () => {
@@ -110,14 +131,19 @@ describe('fast engine = general engine', () => {
       writeInput(input, seed, 3000);
       const batchSize = 700; // several batches: de-duplication scope and chunk boundaries matter
       const general = await convert(input, join(dir, `g${seed}`), { engine: 'general', batchSize });
-      const fast = await convert(input, join(dir, `f${seed}`), { engine: 'fast', batchSize, threads: 0 });
+      // Row groups of at least two batches on the calling thread: batches are joined before they are encoded.
+      const rowGroupSize = 1200;
+      const fast = await convert(input, join(dir, `f${seed}`), { engine: 'fast', batchSize, rowGroupSize, threads: 0 });
       const threaded = await convert(input, join(dir, `t${seed}`), { engine: 'fast', batchSize, threads: 2 });
       const pipelined = await convert(input, join(dir, `p${seed}`), {
         engine: 'fast',
         batchSize,
+        rowGroupSize,
         threads: 0,
         encoderThread: true,
       });
+      expectRowGroups(fast.summary, rowGroupSize, batchSize);
+      expectRowGroups(pipelined.summary, rowGroupSize, batchSize);
       expect(general.summary.engine).toBe('general');
       expect(fast.summary.engine).toBe('fast');
       expect(threaded.summary.threads).toBe(2);
@@ -160,11 +186,13 @@ describe('fast engine = general engine', () => {
     () => '   ',
   ];
 
+  const CSV_HEADER = 'event_id,user_id,event_type,event_ts,amount,country,session_id,properties';
+
   for (const seed of [11, 12, 13]) {
     it(`CSV seed ${seed}: same rows, same quarantine, with and without a switch to csv-parse`, async () => {
       const rnd = new Random(seed);
       const lines = [
-        'event_id,user_id,event_type,event_ts,amount,country,session_id,properties',
+        CSV_HEADER,
         ...[...eventRecords(2500, { seed, invalidRate: 0.05 })].map((line) => {
           const row = csvRow(line);
           // Anomalies (quotes opening mid-cell) only late in the file, so most batches run on the fast path.
@@ -176,10 +204,12 @@ describe('fast engine = general engine', () => {
       writeFileSync(input, lines.join('\n') + '\n');
       const batchSize = 600;
       const general = await convert(input, join(dir, `cg${seed}`), { engine: 'general', batchSize });
-      const fast = await convert(input, join(dir, `cf${seed}`), { engine: 'fast', batchSize });
+      const rowGroupSize = 1000;
+      const fast = await convert(input, join(dir, `cf${seed}`), { engine: 'fast', batchSize, rowGroupSize });
       const pipelined = await convert(input, join(dir, `cp${seed}`), {
         engine: 'fast',
         batchSize,
+        rowGroupSize,
         encoderThread: true,
       });
       expect(pipelined.quarantine).toEqual(general.quarantine);
@@ -192,6 +222,29 @@ describe('fast engine = general engine', () => {
       expect(fast.rows).toEqual(general.rows);
     });
   }
+
+  it('CSV switching to csv-parse mid-file keeps the rows parsed before the switch, in order, in their row group', async () => {
+    const rows = [...eventRecords(2500, { seed: 21, invalidRate: 0.05 })].map((line) => csvRow(line));
+    // A quote opening mid-cell in the second batch: the fast path stops there with one batch's rows pending.
+    const at = rows.findIndex((row, i) => i > 900 && /,s-/.test(row));
+    rows[at] = (rows[at] as string).replace(/,s-/, ',"s-');
+    const input = join(dir, 'switch.csv');
+    writeFileSync(input, [CSV_HEADER, ...rows].join('\n') + '\n');
+    const options = { batchSize: 600, rowGroupSize: 1000 };
+    const general = await convert(input, join(dir, 'sg'), { engine: 'general', ...options });
+    for (const encoderThread of [false, true]) {
+      const fast = await convert(input, join(dir, `sf${String(encoderThread)}`), {
+        engine: 'fast',
+        encoderThread,
+        ...options,
+      });
+      expect(fast.summary.engine).toBe('fast');
+      expect(fast.summary.generalRecords).toBeGreaterThan(2500 - 600 - 1); // csv-parse took the rest
+      expect(fast.rows).toEqual(general.rows);
+      expect(fast.quarantine).toEqual(general.quarantine);
+      expect(rowGroupRows(fast.summary)[0]).toBeLessThan(600); // the first batch's rows, cut at the switch
+    }
+  });
 
   it('an oversized line across read blocks is quarantined with exact positions, and later lines keep theirs', async () => {
     const input = join(dir, 'oversized.ndjson');
