@@ -7,20 +7,24 @@ import { ServiceRole, type PolicyStatement } from '../lib/iam.ts';
 import type { Naming } from '../lib/naming.ts';
 import type { StateMachineDefinition } from '../workflow/asl.ts';
 
-export interface StandardStateMachineProps {
+/** What every state machine of an environment shares; the props of the constructs that make one extend it. */
+export interface StateMachineEnvironment {
   readonly naming: Naming;
-  /** The state machine's name; its log group is `/aws/vendedlogs/states/<name>`. */
-  readonly name: string;
-  readonly roleName: string;
-  readonly definition: StateMachineDefinition;
-  /** What the definition's tasks call; the data key, alert topic, log delivery and X-Ray statements are added. */
-  readonly statements: readonly PolicyStatement[];
   readonly kmsKeyArn: string;
   readonly alertTopicArn: string;
   readonly logRetentionDays: number;
   readonly xrayTracing: boolean;
   /** Resources the definition names by ARN (plain strings carry no dependency), e.g. the alert topic. */
   readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+export interface StandardStateMachineProps {
+  /** The state machine's name; its log group is `/aws/vendedlogs/states/<name>`. */
+  readonly name: string;
+  readonly roleName: string;
+  readonly definition: StateMachineDefinition;
+  /** What the definition's tasks call; the data key, alert topic, log delivery and X-Ray statements are added. */
+  readonly statements: readonly PolicyStatement[];
 }
 
 export interface StandardStateMachine {
@@ -35,22 +39,26 @@ export interface StandardStateMachine {
  * with the definition's statements plus what that setup needs. The resources are created in `scope` (ids `logs`,
  * `role`, `state-machine`), so the constructs that call this keep their Terraform addresses.
  */
-export function standardStateMachine(scope: Construct, props: StandardStateMachineProps): StandardStateMachine {
+export function standardStateMachine(
+  scope: Construct,
+  environment: StateMachineEnvironment,
+  props: StandardStateMachineProps,
+): StandardStateMachine {
   // Step Functions requires the `/aws/vendedlogs/` prefix to keep the log resource policy small.
   const logGroup = new CloudwatchLogGroup(scope, 'logs', {
     name: `/aws/vendedlogs/states/${props.name}`,
-    retentionInDays: props.logRetentionDays,
-    kmsKeyId: props.kmsKeyArn,
+    retentionInDays: environment.logRetentionDays,
+    kmsKeyId: environment.kmsKeyArn,
   });
   const role = new ServiceRole(scope, 'role', {
     name: props.roleName,
     service: 'states.amazonaws.com',
-    sourceAccount: props.naming.account,
+    sourceAccount: environment.naming.account,
     statements: [
       ...props.statements,
       // The topic and the execution history are encrypted with the data key.
-      kmsUse('DataKey', props.kmsKeyArn),
-      { sid: 'Alerts', actions: ['sns:Publish'], resources: [props.alertTopicArn] },
+      kmsUse('DataKey', environment.kmsKeyArn),
+      { sid: 'Alerts', actions: ['sns:Publish'], resources: [environment.alertTopicArn] },
       stateMachineLogDelivery(),
       stateMachineTracing(),
     ],
@@ -61,14 +69,14 @@ export function standardStateMachine(scope: Construct, props: StandardStateMachi
     roleArn: role.arn,
     definition: JSON.stringify(props.definition),
     loggingConfiguration: { logDestination: `${logGroup.arn}:*`, includeExecutionData: true, level: 'ERROR' },
-    tracingConfiguration: { enabled: props.xrayTracing },
+    tracingConfiguration: { enabled: environment.xrayTracing },
     encryptionConfiguration: {
       type: 'CUSTOMER_MANAGED_KMS_KEY',
-      kmsKeyId: props.kmsKeyArn,
+      kmsKeyId: environment.kmsKeyArn,
       kmsDataKeyReusePeriodSeconds: 300,
     },
     // The policy must exist before Step Functions checks the role can deliver logs.
-    dependsOn: [role.policy, ...(props.dependsOn ?? [])],
+    dependsOn: [role.policy, ...(environment.dependsOn ?? [])],
   });
   return { stateMachine, role, logGroup };
 }

@@ -4,7 +4,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { CodebuildProject } from '@cdktf/provider-aws/lib/codebuild-project/index.js';
 import { S3Object } from '@cdktf/provider-aws/lib/s3-object/index.js';
 import type { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
-import { App, AssetType, TerraformAsset, type ITerraformDependable } from 'cdktf';
+import { App, AssetType, TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import type { TransformConfig } from '../config/types.ts';
 import { BUILD_QUEUED_TIMEOUT_MINUTES } from '../config/validate.ts';
@@ -14,7 +14,7 @@ import type { Naming } from '../lib/naming.ts';
 import type { StateMachineDefinition } from '../workflow/asl.ts';
 import { BUILD_VARIABLES, transformDefinition } from '../workflow/transform-definition.ts';
 import { REPO_ROOT } from './bundled-function.ts';
-import { standardStateMachine } from './state-machine.ts';
+import { standardStateMachine, type StateMachineEnvironment } from './state-machine.ts';
 
 /**
  * dbt and its Athena adapter, pinned to the versions test/python/requirements-dbt.txt tests with (a stacks test
@@ -44,19 +44,12 @@ export const RUN_DBT_COMMAND =
   'ok or sys.exit("DBT_COMMAND must be a JSON list of strings starting with dbt, got " + os.environ["DBT_COMMAND"]); ' +
   'print("running", argv, flush=True); os.execvp("dbt", argv)\'';
 
-export interface TransformProps {
-  readonly naming: Naming;
+export interface TransformProps extends StateMachineEnvironment {
   readonly config: TransformConfig;
-  readonly kmsKeyArn: string;
-  readonly alertTopicArn: string;
-  readonly logRetentionDays: number;
-  readonly xrayTracing: boolean;
   /** The dbt project folder, relative to the repo root or absolute (default `dbt_project`). */
   readonly projectDir?: string;
   /** Folder the project is staged in before zipping (default `<app outdir>/bundles`). */
   readonly outDir?: string;
-  /** Resources the definition names by ARN (plain strings carry no dependency), e.g. the alert topic. */
-  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 /**
@@ -171,16 +164,10 @@ export class Transform extends Construct {
       defaultCommand: ['dbt', 'build', '--target', target],
       buildTaskTimeoutSeconds,
     });
-    this.stateMachine = standardStateMachine(this, {
-      naming,
+    this.stateMachine = standardStateMachine(this, props, {
       name: names.transformStateMachine,
       roleName: naming.name('transform-sfn'),
       definition: this.definition,
-      kmsKeyArn: props.kmsKeyArn,
-      alertTopicArn: props.alertTopicArn,
-      logRetentionDays: props.logRetentionDays,
-      xrayTracing: props.xrayTracing,
-      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       statements: [
         {
           sid: 'RunBuild',

@@ -1,23 +1,15 @@
 import type { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
-import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { s3Read, s3ReadWrite } from '../lib/grants.ts';
-import { LAYERS, type Naming } from '../lib/naming.ts';
+import { LAYERS } from '../lib/naming.ts';
 import { pipelineDefinition, type PipelineDefinitionProps } from '../workflow/pipeline-definition.ts';
 import type { StateMachineDefinition } from '../workflow/asl.ts';
-import { standardStateMachine } from './state-machine.ts';
+import { standardStateMachine, type StateMachineEnvironment } from './state-machine.ts';
 
-export interface WorkflowProps {
-  readonly naming: Naming;
-  readonly kmsKeyArn: string;
-  readonly alertTopicArn: string;
-  readonly logRetentionDays: number;
-  readonly xrayTracing: boolean;
+export interface WorkflowProps extends StateMachineEnvironment {
   readonly crawlerPollSeconds: number;
   readonly crawlerMaxPolls: number;
   readonly athenaQueryTimeoutSeconds: number;
-  /** Resources the definition names by ARN (plain strings carry no dependency), e.g. the alert topic. */
-  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 export const TRANSFORM_QUERY =
@@ -57,16 +49,10 @@ export class Workflow extends Construct {
       ...LAYERS.map((l) => naming.arn('glue', `database/${naming.database(l)}`)),
       ...LAYERS.map((l) => naming.arn('glue', `table/${naming.database(l)}/*`)),
     ];
-    this.stateMachine = standardStateMachine(this, {
-      naming,
+    this.stateMachine = standardStateMachine(this, props, {
       name: names.stateMachine,
       roleName: naming.name('pipeline-sfn'),
       definition: this.definition,
-      kmsKeyArn: props.kmsKeyArn,
-      alertTopicArn: props.alertTopicArn,
-      logRetentionDays: props.logRetentionDays,
-      xrayTracing: props.xrayTracing,
-      ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
       statements: [
         {
           sid: 'RunRecord',

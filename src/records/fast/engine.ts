@@ -121,6 +121,12 @@ export function defaultThreads(): number {
   return cpus <= 2 ? 0 : Math.min(cpus, 4);
 }
 
+/** Numbers the chunks of one input in order, as requests for the chunk processors. */
+function requests(options: FastEngineOptions): (chunk: LineChunk) => ChunkRequest {
+  let seq = 0;
+  return (chunk) => ({ seq: seq++, chunk, source: options.source, maxRecordBytes: options.maxRecordBytes });
+}
+
 /** Streams an NDJSON file through the fast path; outcomes arrive in input order. */
 export async function* runFastNdjson(
   path: string,
@@ -129,13 +135,7 @@ export async function* runFastNdjson(
   options: FastEngineOptions,
 ): AsyncIterable<ChunkOutcome> {
   const threads = options.threads ?? defaultThreads();
-  let seq = 0;
-  const request = (chunk: LineChunk): ChunkRequest => ({
-    seq: seq++,
-    chunk,
-    source: options.source,
-    maxRecordBytes: options.maxRecordBytes,
-  });
+  const request = requests(options);
   if (threads === 0) {
     const processor = new FastChunkProcessor(contract, plan, options.batchSize);
     const encoder = options.encoderThread ? new EncoderThread() : undefined;
@@ -311,13 +311,7 @@ export async function* runFastCsv(
     blank: 'csv',
   });
   const encoder = options.encoderThread ? new EncoderThread() : undefined;
-  let seq = 0;
-  const request = (chunk: LineChunk): ChunkRequest => ({
-    seq: seq++,
-    chunk,
-    source: options.source,
-    maxRecordBytes: options.maxRecordBytes,
-  });
+  const request = requests(options);
   try {
     for await (const outcome of pipelined(chunks, encoder, rowGroupSettings(options), request, (job) => {
       const result = processor.processCsv(job.chunk, options.source, csv);
