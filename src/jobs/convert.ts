@@ -16,8 +16,6 @@ import {
   defaultThreads,
   fastPlanOf,
   readCsvHeader,
-  FAST_BATCH_RECORDS,
-  FAST_ROW_GROUP_ROWS,
   runFastCsv,
   runFastNdjson,
   type Phases,
@@ -142,7 +140,7 @@ async function fastUnsupported(
   if (options.compression && options.compression !== 'zstd' && options.compression !== 'uncompressed')
     return `${options.compression} compression`;
   // Row groups are made of whole batches.
-  if (options.rowGroupSize !== undefined && options.rowGroupSize < (options.batchSize ?? FAST_BATCH_RECORDS))
+  if (options.rowGroupSize !== undefined && options.rowGroupSize < (options.batchSize ?? 65_536))
     return 'row groups smaller than a batch';
   let format;
   try {
@@ -199,10 +197,9 @@ async function convertFast(
   log.info({ input, format: fast.format, contract: contract.name, outDir, engine: 'fast', threads }, 'converting');
   const engineOptions = {
     source: options.source ?? input,
-    // On the calling thread small parse batches are joined into row groups; a worker writes one per batch.
-    batchSize:
-      options.batchSize ?? (threads === 0 ? FAST_BATCH_RECORDS : (options.rowGroupSize ?? FAST_ROW_GROUP_ROWS)),
-    rowGroupRows: options.rowGroupSize ?? FAST_ROW_GROUP_ROWS,
+    // The de-duplication scope. On the calling thread, batches smaller than a row group are joined into one.
+    batchSize: options.batchSize ?? 65_536,
+    ...(options.rowGroupSize !== undefined ? { rowGroupRows: options.rowGroupSize } : {}),
     maxRecordBytes: options.maxRecordBytes ?? 16 * 1024 * 1024,
     parquet,
     threads,

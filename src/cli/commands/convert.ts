@@ -13,7 +13,11 @@ export function register(program: Command): void {
     .option('--format <format>', 'input format: json, ndjson, csv, parquet (default: from extension or content)')
     .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
     .option('--batch-size <n>', 'records per batch (the de-duplication scope)', parsePositiveInt('--batch-size'))
-    .option('--row-group-size <n>', 'rows per Parquet row group', parsePositiveInt('--row-group-size'))
+    .option(
+      '--row-group-size <n>',
+      'rows per Parquet row group at most (smaller batches are joined up to it)',
+      parsePositiveInt('--row-group-size'),
+    )
     .option('--target-file-mb <n>', 'roll over to a new file at this size', parsePositiveInt('--target-file-mb'))
     .option(
       '--engine <engine>',

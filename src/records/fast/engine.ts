@@ -83,19 +83,18 @@ export interface FastEngineOptions {
   /** With `threads: 0`: encode row groups on a thread of their own while the next batch is parsed. */
   readonly encoderThread?: boolean;
   /**
-   * With `threads: 0`: rows per row group at least (batches are joined until they reach it; default
-   * `FAST_ROW_GROUP_ROWS`). Worker threads write one row group per batch.
+   * With `threads: 0`: rows per row group at most; batches are joined while the records they hold stay within it
+   * (default: `FAST_ROW_GROUP_ROWS`, or the batch size if larger). Worker threads write one row group per batch.
    */
   readonly rowGroupRows?: number;
 }
 
 /**
- * Records per parse batch on the calling thread. Small batches keep a batch's input and columns in the processor's
- * cache while they are scanned, checked and compacted: on the 2-vCPU reference machine 8,192 took 0.90× the wall
- * time and 0.91× the CPU of 65,536, with 90 MiB less peak RSS (docs/benchmarks.md); row groups stay large.
+ * Records per row group on the calling-thread path when the caller does not say. With the default batch size
+ * (65,536 records, the de-duplication scope) that is one row group per batch; with smaller batches — faster here
+ * (8,192: 0.88× the wall time, 0.85× the CPU, 197 instead of 250 MiB peak RSS, docs/benchmarks.md), at the cost
+ * of a smaller de-duplication scope — batches are joined, so row groups stay as large.
  */
-export const FAST_BATCH_RECORDS = 8_192;
-/** Rows per row group on the calling-thread path (the size batches were before they were decoupled). */
 export const FAST_ROW_GROUP_ROWS = 65_536;
 
 /**
@@ -405,11 +404,14 @@ async function flushOutcome(seq: number, encoded: Promise<EncodedPart>): Promise
 
 interface RowGroupSettings {
   readonly parquet: ColumnarParquetOptions;
-  readonly rows: number;
+  /** Records (received, quarantined ones included) whose rows one row group holds at most, and per batch. */
+  readonly records: number;
+  readonly batch: number;
 }
 
 function rowGroupSettings(options: FastEngineOptions): RowGroupSettings {
-  return { parquet: options.parquet, rows: Math.max(1, options.rowGroupRows ?? FAST_ROW_GROUP_ROWS) };
+  const batch = Math.max(1, options.batchSize);
+  return { parquet: options.parquet, records: Math.max(batch, options.rowGroupRows ?? FAST_ROW_GROUP_ROWS), batch };
 }
 
 /** What encoding a batch gave: a row group when the batch completed one, and the milliseconds it took. */
@@ -431,14 +433,20 @@ class LocalRowGroups {
   }
 
   add(batch: ColumnarBatch, cut: boolean): EncodedPart {
+    if (cut && this.pending.length === 0) return this.encode(batch); // a row group of one batch: no copy
     this.pending.push(detach(batch).batch);
     return cut ? this.flush() : { rowGroup: undefined, ms: 0 };
   }
 
   flush(): EncodedPart {
-    const started = performance.now();
-    const rowGroup = encodeRowGroup(concatBatches(this.pending), this.settings.parquet);
+    const part = this.encode(concatBatches(this.pending));
     this.pending.length = 0;
+    return part;
+  }
+
+  private encode(batch: ColumnarBatch): EncodedPart {
+    const started = performance.now();
+    const rowGroup = encodeRowGroup(batch, this.settings.parquet);
     return { rowGroup, ms: performance.now() - started };
   }
 }
@@ -446,7 +454,8 @@ class LocalRowGroups {
 /**
  * Runs chunks through `parse` (parse, validate, transform) on the calling thread and encodes their rows on the
  * encoder thread when there is one (the calling thread parses chunk N+1 meanwhile), else right here, as row groups
- * of at least `settings.rows` rows made of whole batches. Outcomes come out in input order; the rows still pending
+ * made of whole batches: a batch joins the pending row group while the records received since the last one, and
+ * a further batch, would stay within `settings.records`. Outcomes come out in input order; the rows still pending
  * at the end (or when `parse` returns undefined and ends the stream early: CSV's csv-parse fallback) come in an
  * outcome of their own, before the stop.
  *
@@ -474,10 +483,12 @@ async function* pipelined(
     queue.push(entry);
   };
   let pendingRows = 0;
+  let receivedSinceCut = 0;
   let nextSeq = 0;
   const flush = (seq: number): void => {
     if (pendingRows === 0) return;
     pendingRows = 0;
+    receivedSinceCut = 0;
     const encoded = encoder ? encoder.flush(seq, settings.parquet) : Promise.resolve((local as LocalRowGroups).flush());
     enqueue(flushOutcome(seq, encoded));
   };
@@ -491,11 +502,15 @@ async function* pipelined(
       yield { stoppedAt: chunk, seq: nextSeq };
       return;
     }
+    receivedSinceCut += result.received;
     if (!result.batch.rows) enqueue(outcomeOf(job.seq, result, Promise.resolve(undefined)));
     else {
       pendingRows += result.batch.rows;
-      const cut = pendingRows >= settings.rows;
-      if (cut) pendingRows = 0;
+      const cut = receivedSinceCut + settings.batch > settings.records;
+      if (cut) {
+        pendingRows = 0;
+        receivedSinceCut = 0;
+      }
       enqueue(
         outcomeOf(
           job.seq,
