@@ -16,6 +16,17 @@ export interface ColumnMetrics {
   upperBounds: Map<number, Uint8Array>;
 }
 
+/** Metrics with no column yet; writers fill in one entry per leaf field id. */
+export function emptyColumnMetrics(): ColumnMetrics {
+  return {
+    valueCounts: new Map(),
+    nullValueCounts: new Map(),
+    nanValueCounts: new Map(),
+    lowerBounds: new Map(),
+    upperBounds: new Map(),
+  };
+}
+
 interface Acc {
   type: IcebergType;
   values: number;
@@ -81,13 +92,7 @@ export function valueMetrics(
     const column = columns.get(field.name);
     for (let i = 0; i < rows; i++) visit(field, column?.[i] ?? null, false);
   }
-  const out: ColumnMetrics = {
-    valueCounts: new Map(),
-    nullValueCounts: new Map(),
-    nanValueCounts: new Map(),
-    lowerBounds: new Map(),
-    upperBounds: new Map(),
-  };
+  const out = emptyColumnMetrics();
   for (const [id, a] of accs) {
     out.valueCounts.set(id, BigInt(a.values));
     out.nullValueCounts.set(id, BigInt(a.nulls));

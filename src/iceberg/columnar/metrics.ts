@@ -8,7 +8,7 @@ import type { ColumnMetaData, Statistics } from '../../parquet/columnar/thrift.t
 import { int64Bounds } from '../../parquet/columnar/statistics.ts';
 import type { LeafVector } from '../../records/columns.ts';
 import { toBytes, truncateLower, truncateUpper } from '../conversions.ts';
-import type { ColumnMetrics } from '../metrics.ts';
+import { emptyColumnMetrics, type ColumnMetrics } from '../metrics.ts';
 import { icebergType } from '../schema.ts';
 import { compareBytes, int64At, int64Words } from './values.ts';
 
@@ -212,13 +212,7 @@ export class FileMetrics {
   }
 
   result(): ColumnMetrics {
-    const out: ColumnMetrics = {
-      valueCounts: new Map(),
-      nullValueCounts: new Map(),
-      nanValueCounts: new Map(),
-      lowerBounds: new Map(),
-      upperBounds: new Map(),
-    };
+    const out = emptyColumnMetrics();
     for (const leaf of this.leaves) {
       const id = leaf.field.id;
       out.valueCounts.set(id, BigInt(leaf.rows));
