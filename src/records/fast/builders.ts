@@ -222,6 +222,8 @@ export class LeafBuilder {
   compact(keep: Uint8Array): void {
     const rows = this.rows;
     const kind = this.plan.kind;
+    // A value in every row: rowValue is the identity before and after, so it needs no rewriting.
+    const identity = this.count === rows;
     let outRow = 0;
     let outValue = 0;
     let outByte = 0;
@@ -239,7 +241,8 @@ export class LeafBuilder {
       const runBytes = kind === 'bytes' ? (this.starts[vb] as number) - (this.starts[va] as number) : 0;
       if (outRow !== a) {
         if (this.maxDef) this.defs.copyWithin(outRow, a, b);
-        for (let i = a; i < b; i++) this.rowValue[outRow + i - a] = (this.rowValue[i] as number) - va + outValue;
+        if (!identity)
+          for (let i = a; i < b; i++) this.rowValue[outRow + i - a] = (this.rowValue[i] as number) - va + outValue;
         switch (kind) {
           case 'int32':
             this.i32.copyWithin(outValue, va, vb);
