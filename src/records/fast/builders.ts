@@ -29,6 +29,8 @@ export class LeafBuilder {
   bytes: Uint8Array = new Uint8Array(0);
   /** bytes: start of each value's length prefix (count + 1 entries). */
   starts: Int32Array = new Int32Array(1);
+  /** A DataView of `bytes` (replaced with it). */
+  bytesView: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(plan: LeafPlan, capacity: number) {
     this.plan = plan;
@@ -50,6 +52,7 @@ export class LeafBuilder {
         break;
       case 'bytes':
         this.bytes = new Uint8Array(capacity * 16);
+        this.bytesView = new DataView(this.bytes.buffer);
         this.starts = new Int32Array(capacity + 1);
         break;
     }
@@ -127,20 +130,24 @@ export class LeafBuilder {
     this.done();
   }
 
-  /** Appends source bytes [start, end) as one string value (u32 length prefix, then the bytes, case-folded). */
-  bytesFrom(source: Uint8Array, start: number, end: number, fold: Fold): void {
+  /**
+   * Appends source bytes [start, end) as one string value (u32 length prefix, then the bytes, case-folded).
+   * `view` is a DataView of all of `source`: short values are copied 4 bytes at a time through it.
+   */
+  bytesFrom(source: Uint8Array, start: number, end: number, fold: Fold, view?: DataView): void {
     const length = end - start;
     let at = this.byteEnd;
-    if (at + length + 4 > this.bytes.length) this.growBytes(at + length + 4);
+    // 3 bytes of slack: a word copy may write up to 3 bytes past the value (overwritten by the next one).
+    if (at + length + 7 > this.bytes.length) this.growBytes(at + length + 7);
     const k = this.present();
     const out = this.bytes;
-    out[at] = length & 0xff;
-    out[at + 1] = (length >>> 8) & 0xff;
-    out[at + 2] = (length >>> 16) & 0xff;
-    out[at + 3] = length >>> 24;
+    const target = this.bytesView;
+    target.setUint32(at, length, true);
     at += 4;
     if (fold === FOLD_NONE) {
       if (length > 64) out.set(source.subarray(start, end), at);
+      else if (view && end + 3 < view.byteLength)
+        for (let i = 0; i < length; i += 4) target.setInt32(at + i, view.getInt32(start + i, true), true);
       else for (let i = start; i < end; i++) out[at + i - start] = source[i] as number;
     } else if (fold === FOLD_UPPER) {
       for (let i = start; i < end; i++) {
@@ -160,7 +167,7 @@ export class LeafBuilder {
 
   bytesOfString(text: string): void {
     const length = Buffer.byteLength(text, 'utf8');
-    if (this.byteEnd + length + 4 > this.bytes.length) this.growBytes(this.byteEnd + length + 4);
+    if (this.byteEnd + length + 7 > this.bytes.length) this.growBytes(this.byteEnd + length + 7);
     const k = this.present();
     const at = this.starts[k] as number;
     new DataView(this.bytes.buffer, this.bytes.byteOffset).setUint32(at, length, true);
@@ -174,6 +181,7 @@ export class LeafBuilder {
     const grown = new Uint8Array(Math.max(needed, this.bytes.length * 2));
     grown.set(this.bytes.subarray(0, this.byteEnd));
     this.bytes = grown;
+    this.bytesView = new DataView(grown.buffer);
   }
 
   /** A general-path value (normalised) for this leaf; `null` means absent at `nullLevel`. */

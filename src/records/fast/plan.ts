@@ -16,6 +16,11 @@ export interface FastField {
   readonly nameBytes: Uint8Array;
   /** `"name":` as bytes: what a compact record holds before the value. */
   readonly keyBytes: Uint8Array;
+  /**
+   * `keyBytes` as little-endian 32-bit words for comparing 4 bytes at a time: the whole words from the start, then
+   * the last 4 bytes (overlapping the word before when the length is not a multiple of 4). Empty below 4 bytes.
+   */
+  readonly keyWords: Int32Array;
   readonly kind: FastKind;
   /** Which JSON value types the schema's `type` admits. */
   readonly allowsString: boolean;
@@ -227,11 +232,13 @@ function planField(
       parentOptional,
     });
   }
+  const key = new Uint8Array(Buffer.from(`${JSON.stringify(field.name)}:`, 'utf8'));
   return {
     field,
     name: field.name,
     nameBytes: new Uint8Array(Buffer.from(field.name, 'utf8')),
-    keyBytes: new Uint8Array(Buffer.from(`${JSON.stringify(field.name)}:`, 'utf8')),
+    keyBytes: key,
+    keyWords: keyWordsOf(key),
     kind,
     allowsString: types.has('string'),
     allowsNumber: types.has('number'),
@@ -286,4 +293,14 @@ function boundsOf(rules: Field['rules'], scale: number): Bounds {
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7e || text.charCodeAt(i) < 0x20) return false;
   return true;
+}
+
+function keyWordsOf(key: Uint8Array): Int32Array {
+  if (key.length < 4) return new Int32Array(0);
+  const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  const whole = key.length >> 2;
+  const words = new Int32Array(key.length % 4 === 0 ? whole : whole + 1);
+  for (let w = 0; w < whole; w++) words[w] = view.getInt32(4 * w, true);
+  words[words.length - 1] = view.getInt32(key.length - 4, true);
+  return words;
 }

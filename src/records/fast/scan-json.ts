@@ -33,18 +33,29 @@ export class JsonRecordScanner {
   private readonly fields: readonly FastField[];
   private readonly builders: readonly LeafBuilder[];
   private readonly folds: Fold[] = [];
-  /** Result of the last number or timestamp scan. */
   /** Result of the last number or timestamp scan (read by the CSV scanner too). */
   number = 0;
+  /** A DataView of the buffer being scanned, for reading 4 bytes at a time. */
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private viewOf: Uint8Array | undefined;
 
   constructor(fields: readonly FastField[], builders: readonly LeafBuilder[]) {
     this.fields = fields;
     this.builders = builders;
     const visit = (f: FastField): void => {
       this.folds[f.leaf] = fold(f);
+
       f.members.forEach(visit);
     };
     fields.forEach(visit);
+  }
+
+  private viewFor(buf: Uint8Array): DataView {
+    if (buf !== this.viewOf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    return this.view;
   }
 
   /** Scans one record in buf[start, end) into the builders; false when the general path must take it. */
@@ -70,13 +81,18 @@ export class JsonRecordScanner {
         // Keys usually arrive in contract order and compact: match `"name":` of the next field in one pass.
         let index = -1;
         if (expected < n) {
-          const key = (fields[expected] as FastField).keyBytes;
-          const length = key.length;
-          let i = 1;
-          while (i < length && buf[p + i] === key[i]) i++;
-          if (i === length) {
-            index = expected;
-            p += length;
+          const words = (fields[expected] as FastField).keyWords;
+          const length = (fields[expected] as FastField).keyBytes.length;
+          if (p + length <= end && length >= 4) {
+            // 4 bytes at a time: the key's words, the last one overlapping the one before (see keyWords).
+            const view = this.viewFor(buf);
+            const last = words.length - 1;
+            let w = 0;
+            while (w < last && view.getInt32(p + 4 * w, true) === words[w]) w++;
+            if (w === last && view.getInt32(p + length - 4, true) === words[last]) {
+              index = expected;
+              p += length;
+            }
           }
         }
         if (index < 0) {
@@ -151,7 +167,11 @@ export class JsonRecordScanner {
         if (c !== QUOTE || !field.allowsString) return FAIL;
         let start = p + 1;
         let q = start;
-        // One table look-up per byte: stop at the closing quote, give up on escapes, controls and non-ASCII.
+        // Four bytes at a time while all four are plain (the line's newline stops this within the line), then
+        // one table look-up per byte: stop at the closing quote, give up on escapes, controls and non-ASCII.
+        const view = this.viewFor(buf);
+        const lastWord = view.byteLength - 4;
+        while (q <= lastWord && isPlainWord(view.getInt32(q, true))) q += 4;
         let b = STRING_BYTE[buf[q] as number] as number;
         while (b === 0) b = STRING_BYTE[buf[++q] as number] as number;
         if (b !== 1) return FAIL;
@@ -160,7 +180,7 @@ export class JsonRecordScanner {
           while (start < stop && buf[start] === 0x20) start++;
           while (stop > start && buf[stop - 1] === 0x20) stop--;
         }
-        builder.bytesFrom(buf, start, stop, this.folds[field.leaf] as Fold);
+        builder.bytesFrom(buf, start, stop, this.folds[field.leaf] as Fold, view);
         return q + 1;
       }
       case 'timestamp': {
@@ -293,6 +313,24 @@ export class JsonRecordScanner {
     this.number = (((days * 24 + hour) * 60 + minute) * 60 + second) * MICROS_PER_SECOND + fraction;
     return q + 1;
   }
+}
+
+/**
+ * Whether 4 string bytes (a little-endian word) are all plain printable ASCII, as STRING_BYTE's 0, without a
+ * branch per byte. Each term sets a byte's top bit: (y - 0x01) & ~y when y is 0 (y: the byte xor a quote or a
+ * backslash), (x - 0x20) & ~x when x < 0x20, x + 0x01 when x is 0x7f, x itself when x ≥ 0x80. Borrows and carries
+ * only ever set more bits above a byte already caught, so the test is exact for the word as a whole.
+ */
+function isPlainWord(x: number): boolean {
+  const quote = x ^ 0x22222222;
+  const backslash = x ^ 0x5c5c5c5c;
+  const special =
+    ((quote - 0x01010101) & ~quote) |
+    ((backslash - 0x01010101) & ~backslash) |
+    ((x - 0x20202020) & ~x) |
+    (x + 0x01010101) |
+    x;
+  return (special & 0x80808080) === 0;
 }
 
 const NULL = new Uint8Array([0x6e, 0x75, 0x6c, 0x6c]);

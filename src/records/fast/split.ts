@@ -3,8 +3,11 @@
 // bytes. Each chunk is its own ArrayBuffer, so it can be transferred to a worker without a copy.
 // A line longer than `maxRecordBytes` is cut to maxRecordBytes + 1 bytes (enough for the worker to quarantine
 // it as too large); `gaps` keeps later offsets exact.
+// The next block is read while the current one is being split and its chunks processed: a read waited for
+// left the calling thread idle ~10% of a run (the read runs on libuv's pool, which shares the two vCPUs with the
+// encoder thread), docs/benchmarks.md.
 import { isUtf8 } from 'node:buffer';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { ioError } from '../../errors.ts';
 import type { LineChunk } from './chunk.ts';
 
@@ -29,6 +32,7 @@ export async function* splitLines(path: string, options: SplitOptions): AsyncIte
   } catch (error) {
     throw ioError('opening input', path, error);
   }
+  const reader = new ReadAhead(handle, path, options.start?.offset ?? 0);
   try {
     let pending = Buffer.allocUnsafe(READ_BYTES * 2);
     let filled = 0; // bytes in pending
@@ -37,7 +41,6 @@ export async function* splitLines(path: string, options: SplitOptions): AsyncIte
     let lines = 0;
     let firstLine = options.start?.line ?? 1;
     let firstOffset = options.start?.offset ?? 0; // source offset of pending[0]
-    let position = firstOffset; // where the next read starts
     const blank = options.blank === 'csv' ? (b: Buffer, s: number, e: number) => s === e : isBlank;
     let gaps: Gap[] = [];
     let skipping: Gap | undefined; // inside an oversized line: bytes up to its newline are dropped
@@ -74,13 +77,9 @@ export async function* splitLines(path: string, options: SplitOptions): AsyncIte
         pending.copy(grown, 0, 0, filled);
         pending = grown;
       }
-      let read: number;
-      try {
-        ({ bytesRead: read } = await handle.read(pending, filled, READ_BYTES, position));
-        position += read;
-      } catch (error) {
-        throw ioError('reading input', path, error);
-      }
+      const block = await reader.next();
+      let read = block.length;
+      pending.set(block, filled);
       if (read === 0) eof = true;
       if (skipping && read > 0) {
         const nl = pending.subarray(filled, filled + read).indexOf(NEWLINE);
@@ -127,7 +126,55 @@ export async function* splitLines(path: string, options: SplitOptions): AsyncIte
       }
     }
   } finally {
+    await reader.settle();
     await handle.close();
+  }
+}
+
+/**
+ * Blocks of a file in order, the next one always being read while the caller works on the current one. A block
+ * stays valid until the next call (two buffers take turns).
+ */
+class ReadAhead {
+  private readonly handle: FileHandle;
+  private readonly path: string;
+  private readonly buffers = [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)];
+  private turn = 0;
+  private position: number;
+  private inFlight: Promise<number>;
+
+  constructor(handle: FileHandle, path: string, position: number) {
+    this.handle = handle;
+    this.path = path;
+    this.position = position;
+    this.inFlight = this.read();
+  }
+
+  private read(): Promise<number> {
+    const buffer = this.buffers[this.turn] as Buffer;
+    const read = this.handle.read(buffer, 0, READ_BYTES, this.position).then(
+      ({ bytesRead }) => bytesRead,
+      (error: unknown) => {
+        throw ioError('reading input', this.path, error);
+      },
+    );
+    read.catch(() => undefined); // awaited by next(); never an unhandled rejection meanwhile
+    return read;
+  }
+
+  /** The next block (empty at the end of the file). */
+  async next(): Promise<Buffer> {
+    const read = await this.inFlight;
+    const block = (this.buffers[this.turn] as Buffer).subarray(0, read);
+    this.position += read;
+    this.turn ^= 1;
+    this.inFlight = read === 0 ? Promise.resolve(0) : this.read();
+    return block;
+  }
+
+  /** Waits for the read still in flight (the handle must not close under it). */
+  async settle(): Promise<void> {
+    await this.inFlight.catch(() => undefined);
   }
 }
 
