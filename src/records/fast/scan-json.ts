@@ -7,6 +7,7 @@
 // The buffer must hold a byte below 0x20 (the line's newline) right after `end`: string scans stop there.
 import { FOLD_LOWER, FOLD_UPPER, type Fold, type LeafBuilder } from './builders.ts';
 import type { FastField } from './plan.ts';
+import { isPlainJsonWord } from './words.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -50,16 +51,17 @@ export class JsonRecordScanner {
     fields.forEach(visit);
   }
 
-  private viewFor(buf: Uint8Array): DataView {
+  /** Points `view` at `buf` (a new DataView only when the buffer changes: once per chunk). */
+  private viewFor(buf: Uint8Array): void {
     if (buf !== this.viewOf) {
       this.viewOf = buf;
       this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
-    return this.view;
   }
 
   /** Scans one record in buf[start, end) into the builders; false when the general path must take it. */
   scan(buf: Uint8Array, start: number, end: number): boolean {
+    this.viewFor(buf);
     let p = skipSpace(buf, start, end);
     p = this.object(buf, p, end, this.fields, 0);
     if (p < 0) return false;
@@ -85,7 +87,7 @@ export class JsonRecordScanner {
           const length = (fields[expected] as FastField).keyBytes.length;
           if (p + length <= end && length >= 4) {
             // 4 bytes at a time: the key's words, the last one overlapping the one before (see keyWords).
-            const view = this.viewFor(buf);
+            const view = this.view;
             const last = words.length - 1;
             let w = 0;
             while (w < last && view.getInt32(p + 4 * w, true) === words[w]) w++;
@@ -144,6 +146,7 @@ export class JsonRecordScanner {
 
   /** A struct field's value (an object or null) at p; also used for JSON cells of CSV records. */
   struct(buf: Uint8Array, p: number, end: number, field: FastField): number {
+    this.viewFor(buf); // the CSV scanner's scratch buffer, or (a no-op) the record's
     if (buf[p] === 0x6e) {
       if (!field.allowsNull || !isLiteral(buf, p, NULL)) return FAIL;
       for (const m of field.members) (this.builders[m.leaf] as LeafBuilder).appendNull(0);
@@ -169,9 +172,9 @@ export class JsonRecordScanner {
         let q = start;
         // Four bytes at a time while all four are plain (the line's newline stops this within the line), then
         // one table look-up per byte: stop at the closing quote, give up on escapes, controls and non-ASCII.
-        const view = this.viewFor(buf);
+        const view = this.view;
         const lastWord = view.byteLength - 4;
-        while (q <= lastWord && isPlainWord(view.getInt32(q, true))) q += 4;
+        while (q <= lastWord && isPlainJsonWord(view.getInt32(q, true))) q += 4;
         let b = STRING_BYTE[buf[q] as number] as number;
         while (b === 0) b = STRING_BYTE[buf[++q] as number] as number;
         if (b !== 1) return FAIL;
@@ -313,24 +316,6 @@ export class JsonRecordScanner {
     this.number = (((days * 24 + hour) * 60 + minute) * 60 + second) * MICROS_PER_SECOND + fraction;
     return q + 1;
   }
-}
-
-/**
- * Whether 4 string bytes (a little-endian word) are all plain printable ASCII, as STRING_BYTE's 0, without a
- * branch per byte. Each term sets a byte's top bit: (y - 0x01) & ~y when y is 0 (y: the byte xor a quote or a
- * backslash), (x - 0x20) & ~x when x < 0x20, x + 0x01 when x is 0x7f, x itself when x ≥ 0x80. Borrows and carries
- * only ever set more bits above a byte already caught, so the test is exact for the word as a whole.
- */
-function isPlainWord(x: number): boolean {
-  const quote = x ^ 0x22222222;
-  const backslash = x ^ 0x5c5c5c5c;
-  const special =
-    ((quote - 0x01010101) & ~quote) |
-    ((backslash - 0x01010101) & ~backslash) |
-    ((x - 0x20202020) & ~x) |
-    (x + 0x01010101) |
-    x;
-  return (special & 0x80808080) === 0;
 }
 
 const NULL = new Uint8Array([0x6e, 0x75, 0x6c, 0x6c]);
