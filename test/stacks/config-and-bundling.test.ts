@@ -1,6 +1,5 @@
 // Configuration (defaults, validation, overrides) and the esbuild bundling construct.
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, TerraformStack } from 'cdktf';
@@ -10,8 +9,9 @@ import { ENVIRONMENTS } from '../../stacks/config/types.ts';
 import { ConfigError } from '../../stacks/config/validate.ts';
 import { BundledFunction, MissingEntryError } from '../../stacks/constructs/bundled-function.ts';
 import { Naming } from '../../stacks/lib/naming.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
-const noLocal = mkdtempSync(join(tmpdir(), 'lakehouse-config-'));
+const noLocal = tempDir('lakehouse-config-');
 const load = (env: 'dev' | 'staging' | 'prod', vars: NodeJS.ProcessEnv = {}, localDir = noLocal) =>
   loadConfig(env, { env: vars, localDir });
 
@@ -43,7 +43,7 @@ describe('configuration', () => {
   });
 
   it('a local.<env>.json file overrides the committed values, and env vars override the file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lakehouse-local-'));
+    const dir = tempDir('lakehouse-local-');
     writeFileSync(join(dir, 'local.staging.json'), JSON.stringify({ account: '444444444444', tags: { owner: 'me' } }));
     expect(load('staging', {}, dir)).toMatchObject({
       account: '444444444444',
@@ -126,7 +126,7 @@ describe('BundledFunction', () => {
   });
 
   it('bundles an entry into one ESM file that Node loads and whose handler runs', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'lakehouse-bundle-'));
+    const out = tempDir('lakehouse-bundle-');
     const stack = new TerraformStack(new App({ outdir: out }), 'bundle-test');
     new BundledFunction(stack, 'fn', props('test/stacks/fixtures/hello-handler.ts', join(out, 'bundles')));
     const dir = join(out, 'bundles', 'lakehouse-dev-hello');
@@ -142,7 +142,7 @@ describe('BundledFunction', () => {
   });
 
   it('the real ingest handler bundles and loads (its CommonJS dependencies need the require banner)', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'lakehouse-bundle-'));
+    const out = tempDir('lakehouse-bundle-');
     const stack = new TerraformStack(new App({ outdir: out }), 'bundle-real');
     new BundledFunction(stack, 'fn', { ...props('src/handlers/ingest-api.ts', join(out, 'bundles')), name: 'ingest' });
     const mod = (await import(pathToFileURL(join(out, 'bundles', 'lakehouse-dev-ingest', 'index.mjs')).href)) as {
@@ -152,7 +152,7 @@ describe('BundledFunction', () => {
   });
 
   it('fails with a clear error when the entry does not exist', () => {
-    const stack = new TerraformStack(new App({ outdir: mkdtempSync(join(tmpdir(), 'lakehouse-bundle-')) }), 'missing');
+    const stack = new TerraformStack(new App({ outdir: tempDir('lakehouse-bundle-') }), 'missing');
     expect(() => new BundledFunction(stack, 'fn', props('src/handlers/nope.ts', join(noLocal, 'b')))).toThrow(
       MissingEntryError,
     );

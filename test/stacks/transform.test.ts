@@ -2,8 +2,7 @@
 // aws-local-stepfunctions with CodeBuild and SNS played by local handlers), the buildspec's command runner (run for
 // real against a stand-in `dbt`), the build's settings against dbt_project/, and the two roles.
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import aslValidator from 'asl-validator';
@@ -17,6 +16,7 @@ import { Naming } from '../../stacks/lib/naming.ts';
 import type { StateMachineDefinition } from '../../stacks/workflow/asl.ts';
 import { TRANSFORM_STATES } from '../../stacks/workflow/transform-definition.ts';
 import { ofType, synthAll, type SynthStack } from './helpers/synth.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const { stacks } = synthAll();
 const pipelines = stacks.filter((s) => s.part === 'pipeline');
@@ -210,7 +210,7 @@ describe('dbt build (CodeBuild)', () => {
   it('the zip holds the dbt project without local build output', () => {
     const zip = readdirSync(join(dev.dir, 'assets')).find((d) => d.startsWith('transform_dbt-project_'));
     expect(zip).toBeDefined();
-    const root = mkdtempSync(join(tmpdir(), 'lakehouse-dbt-asset-'));
+    const root = tempDir('lakehouse-dbt-asset-');
     const projectDir = join(root, 'project');
     for (const dir of ['models', 'target', 'logs', 'dbt_packages'])
       mkdirSync(join(projectDir, dir), { recursive: true });
@@ -270,7 +270,7 @@ describe('dbt build (CodeBuild)', () => {
 
   it('the buildspec runs exactly the command it is given, without a shell, and refuses anything but dbt', async () => {
     const buildspec = JSON.parse(project(dev).source.buildspec) as { phases: { build: { commands: string[] } } };
-    const bin = mkdtempSync(join(tmpdir(), 'lakehouse-fake-dbt-'));
+    const bin = tempDir('lakehouse-fake-dbt-');
     // A stand-in dbt that records its argv.
     writeFileSync(
       join(bin, 'dbt'),

@@ -1,12 +1,11 @@
 // Synthesizes every environment once per test file into a temporary folder, with overrides from the machine
 // (env vars, local.<env>.json) switched off so results and snapshots are the committed configuration's.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
 import { synthApp } from '../../../stacks/app.ts';
 import type { EnvironmentName } from '../../../stacks/config/types.ts';
 import { ENVIRONMENTS } from '../../../stacks/config/types.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
 export interface TfJson {
   terraform?: { backend?: Record<string, Record<string, unknown>> };
@@ -35,8 +34,7 @@ let cached: Synth | undefined;
 
 export function synthAll(): Synth {
   if (cached) return cached;
-  const root = mkdtempSync(join(tmpdir(), 'lakehouse-stacks-'));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const root = tempDir('lakehouse-stacks-');
   const outdir = join(root, 'cdktf.out');
   const localDir = join(root, 'no-local-config');
   mkdirSync(localDir);

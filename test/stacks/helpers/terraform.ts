@@ -1,10 +1,10 @@
 // Real Terraform against the synthesized stacks: the provider comes from a filesystem mirror (no network), and a
 // missing binary or mirror is a failure with a clear message, never a skip.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { tempDir } from '../../helpers/tmp.ts';
 
 const run = promisify(execFile);
 
@@ -39,7 +39,7 @@ export function terraform(): Terraform {
       `no hashicorp/aws ${AWS_PROVIDER_VERSION} in the provider mirror ${pluginDir} (expected ${providerDir}); ` +
         'set LAKEHOUSE_TF_PLUGIN_DIR or fill it with `terraform providers mirror <dir>` in a folder that requires the provider',
     );
-  const cliConfig = join(mkdtempSync(join(tmpdir(), 'lakehouse-tfrc-')), 'terraformrc');
+  const cliConfig = join(tempDir('lakehouse-tfrc-'), 'terraformrc');
   writeFileSync(
     cliConfig,
     `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(pluginDir)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
@@ -80,7 +80,7 @@ export interface ProviderSchema {
 
 /** The provider's schema, read through a scratch configuration (used to give mocks realistic ARNs). */
 export async function providerSchema(tf: Terraform): Promise<ProviderSchema> {
-  const dir = mkdtempSync(join(tmpdir(), 'lakehouse-tfschema-'));
+  const dir = tempDir('lakehouse-tfschema-');
   writeFileSync(
     join(dir, 'main.tf'),
     `terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = "${AWS_PROVIDER_VERSION}" }\n  }\n}\n`,
