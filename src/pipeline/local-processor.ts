@@ -1,10 +1,16 @@
 // The processor wired to the local stand-ins — the on-disk stream, the SQL catalog, SQLite metadata — for
-// `lakehouse run`, the API benchmark and the fault tests. The Lambda wires the same StreamProcessor to AWS.
+// `lakehouse run`, the API and processor benchmarks and the fault tests. The Lambda wires the same
+// StreamProcessor to AWS.
+import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.ts';
+import { SqlCatalog } from '../catalog/sql.ts';
 import type { Contract } from '../contracts/model.ts';
+import { LocalFileIO } from '../io/local.ts';
+import { metadataDbPath, SqliteMetadataStore } from '../metadata/index.ts';
 import type { MetadataStore } from '../metadata/types.ts';
 import { IcebergTables } from '../processor/iceberg-tables.ts';
-import { StreamProcessor } from '../processor/processor.ts';
+import { StreamProcessor, type StreamProcessorOptions } from '../processor/processor.ts';
+import { FileIOQuarantine } from '../processor/quarantine-sink.ts';
 import type { QuarantineSink } from '../processor/types.ts';
 import { Consumer } from '../stream/index.ts';
 
@@ -48,4 +54,30 @@ export async function startLocalProcessor(options: LocalProcessorOptions): Promi
 export async function drain(consumer: Consumer): Promise<void> {
   while ((await consumer.lag()) > 0) await consumer.poll();
   await consumer.close();
+}
+
+export interface WarehouseProcessor {
+  readonly processor: StreamProcessor;
+  readonly catalog: SqlCatalog;
+  readonly metadata: SqliteMetadataStore;
+}
+
+/**
+ * A StreamProcessor whose everything lives in one local warehouse directory: the SQL catalog and its tables,
+ * SQLite run metadata, quarantine files under `quarantine/`. Batches are handed to `processor.handle` directly
+ * (no consumer): for the processor benchmark and the tests that compare its record paths.
+ */
+export function warehouseProcessor(
+  warehouse: string,
+  options: Pick<StreamProcessorOptions, 'contracts' | 'streamName' | 'engine'>,
+): WarehouseProcessor {
+  const catalog = new SqlCatalog({ warehouse, name: 'lakehouse' });
+  const metadata = new SqliteMetadataStore(metadataDbPath(warehouse));
+  const processor = new StreamProcessor({
+    ...options,
+    tables: new IcebergTables(catalog),
+    metadata,
+    quarantine: new FileIOQuarantine(new LocalFileIO(), join(warehouse, 'quarantine')),
+  });
+  return { processor, catalog, metadata };
 }

@@ -9,13 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toStreamRecords } from '../../src/api/envelope.ts';
-import { SqlCatalog } from '../../src/catalog/sql.ts';
 import { loadContract } from '../../src/contracts/load.ts';
-import { LocalFileIO } from '../../src/io/local.ts';
-import { SqliteMetadataStore } from '../../src/metadata/index.ts';
-import { IcebergTables } from '../../src/processor/iceberg-tables.ts';
-import { StreamProcessor } from '../../src/processor/processor.ts';
-import { FileIOQuarantine } from '../../src/processor/quarantine-sink.ts';
+import { warehouseProcessor } from '../../src/pipeline/local-processor.ts';
 import { eventRecords } from '../../src/sample/generate.ts';
 import type { ConsumedRecord } from '../../src/stream/types.ts';
 
@@ -26,12 +21,8 @@ const records = Number(args.records);
 const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.();
 const warehouse = mkdtempSync(join(tmpdir(), 'processor-bench-'));
 try {
-  const metadata = new SqliteMetadataStore(join(warehouse, 'metadata.db'));
-  const processor = new StreamProcessor({
+  const { processor } = warehouseProcessor(warehouse, {
     contracts: [await loadContract('events')],
-    tables: new IcebergTables(new SqlCatalog({ warehouse, name: 'lakehouse' })),
-    metadata,
-    quarantine: new FileIOQuarantine(new LocalFileIO(), join(warehouse, 'quarantine')),
     streamName: 'bench',
   });
   let sequence = 0;

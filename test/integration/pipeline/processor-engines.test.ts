@@ -5,36 +5,21 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toStreamRecords } from '../../../src/api/envelope.ts';
-import { SqlCatalog } from '../../../src/catalog/sql.ts';
 import { loadContract } from '../../../src/contracts/load.ts';
-import { LocalFileIO } from '../../../src/io/local.ts';
-import { SqliteMetadataStore } from '../../../src/metadata/index.ts';
-import { IcebergTables } from '../../../src/processor/iceberg-tables.ts';
-import { StreamProcessor } from '../../../src/processor/processor.ts';
-import { FileIOQuarantine } from '../../../src/processor/quarantine-sink.ts';
+import { warehouseProcessor, type WarehouseProcessor } from '../../../src/pipeline/local-processor.ts';
 import { eventRecords } from '../../../src/sample/generate.ts';
 import type { ConsumedRecord } from '../../../src/stream/types.ts';
 import { runPythonJson } from '../../helpers/python.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
-interface Run {
+interface Run extends WarehouseProcessor {
   readonly warehouse: string;
-  readonly processor: StreamProcessor;
-  readonly metadata: SqliteMetadataStore;
 }
 
 async function processorFor(engine: 'auto' | 'general'): Promise<Run> {
   const warehouse = tempDir(`processor-${engine}-`);
-  const metadata = new SqliteMetadataStore(join(warehouse, 'metadata.db'));
-  const processor = new StreamProcessor({
-    contracts: [await loadContract('events')],
-    tables: new IcebergTables(new SqlCatalog({ warehouse, name: 'lakehouse' })),
-    metadata,
-    quarantine: new FileIOQuarantine(new LocalFileIO(), join(warehouse, 'quarantine')),
-    streamName: 'ingest',
-    engine,
-  });
-  return { warehouse, processor, metadata };
+  const contracts = [await loadContract('events')];
+  return { warehouse, ...warehouseProcessor(warehouse, { contracts, streamName: 'ingest', engine }) };
 }
 
 function quarantined(warehouse: string): unknown[] {
