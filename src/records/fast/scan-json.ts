@@ -45,7 +45,6 @@ export class JsonRecordScanner {
     this.builders = builders;
     const visit = (f: FastField): void => {
       this.folds[f.leaf] = fold(f);
-
       f.members.forEach(visit);
     };
     fields.forEach(visit);
