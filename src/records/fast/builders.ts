@@ -170,7 +170,7 @@ export class LeafBuilder {
     if (this.byteEnd + length + 7 > this.bytes.length) this.growBytes(this.byteEnd + length + 7);
     const k = this.present();
     const at = this.starts[k] as number;
-    new DataView(this.bytes.buffer, this.bytes.byteOffset).setUint32(at, length, true);
+    this.bytesView.setUint32(at, length, true);
     Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length).write(text, at + 4, 'utf8');
     this.byteEnd = at + 4 + length;
     this.starts[k + 1] = this.byteEnd;

@@ -84,7 +84,7 @@ export class JsonRecordScanner {
         if (expected < n) {
           const words = (fields[expected] as FastField).keyWords;
           const length = (fields[expected] as FastField).keyBytes.length;
-          if (p + length <= end && length >= 4) {
+          if (p + length <= end) {
             // 4 bytes at a time: the key's words, the last one overlapping the one before (see keyWords).
             const view = this.view;
             const last = words.length - 1;
