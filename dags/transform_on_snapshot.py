@@ -4,9 +4,9 @@
 Rebuilds the curated star schema with dbt on demand, between the daily runs of `lakehouse_pipeline` (which runs
 the same dbt build inside its own execution).
 
-* Scheduled on the asset `lakehouse_processed_tables`, which no DAG updates: the stream processor (or an operator)
-  posts an event for it through Airflow's REST API after a commit whose data should not wait for the next daily
-  run. A manual trigger runs it too.
+* Scheduled on the asset `lakehouse_processed_tables`, which no DAG updates: it is updated by events posted to
+  Airflow's REST API, by the stream processor or an operator, for commits whose data should not wait for the next
+  daily run. A manual trigger runs it too.
 * `start_dbt_build` starts the **transform state machine** (stack output `transform_state_machine_arn`), which
   runs `dbt build --target <env>` (dbt_project/, dbt-athena writing Iceberg under the curated layer) as a CodeBuild
   build; the extras of the triggering asset events (table, snapshot id) are passed along for the run's log.
