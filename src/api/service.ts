@@ -1,15 +1,20 @@
 // The ingest API as a plain function from request to response, so that one code path serves API Gateway (via the
 // Lambda handler) and the local server (via Fastify). Records are validated in full before anything is published:
-// a request is either accepted whole (202, published to the stream) or rejected with every violation (400).
+// a request is either accepted whole (202, published to the stream) or rejected (400) with its violations, listed
+// up to fixed caps with their totals (rejection.ts); the limits any request must keep are in limits.ts.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Contract } from '../contracts/model.ts';
-import { parseBytes, type ParsedItem } from '../formats/index.ts';
+import type { ParsedRecord } from '../formats/index.ts';
 import { createLogger } from '../log.ts';
 import type { MetadataStore } from '../metadata/types.ts';
 import { RecordProcessor } from '../records/pipeline.ts';
+import type { Violation } from '../records/validate.ts';
 import type { Stream } from '../stream/types.ts';
+import { parseBody } from './body.ts';
 import { toStreamRecords } from './envelope.ts';
+import { DEFAULT_MAX_BODY_BYTES, MAX_RECORD_BYTES, MAX_RECORDS_PER_REQUEST } from './limits.ts';
 import { openApiDocument } from './openapi.ts';
+import { rejectionBody, type RejectedRecord } from './rejection.ts';
 
 export interface ApiRequest {
   readonly method: string;
@@ -35,7 +40,7 @@ export interface IngestApiOptions {
   readonly contracts: readonly Contract[];
   readonly stream: Stream;
   readonly metadata: MetadataStore;
-  /** Bodies above this are refused with 413 (default 5 MiB; API Gateway allows 10 MB, Lambda 6 MB). */
+  /** Bodies above this are refused with 413 (default DEFAULT_MAX_BODY_BYTES: 5 MiB). */
   readonly maxBodyBytes?: number;
   /** Local API-key check (off when unset); in AWS an IAM authoriser guards the route before Lambda runs. */
   readonly apiKey?: string;
@@ -56,14 +61,18 @@ const log = createLogger('ingest-api');
 export class IngestApi {
   private readonly processors: ReadonlyMap<string, RecordProcessor>;
   private readonly options: IngestApiOptions;
-  private readonly maxBodyBytes: number;
+  /** The body limit this API enforces (servers in front of it size their own buffers from it). */
+  readonly maxBodyBytes: number;
   private readonly openapi: Record<string, unknown>;
 
   constructor(options: IngestApiOptions) {
     this.options = options;
-    this.maxBodyBytes = options.maxBodyBytes ?? 5 * 1024 * 1024;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.processors = new Map(options.contracts.map((c) => [c.name, new RecordProcessor(c)]));
-    this.openapi = openApiDocument(options.contracts, options.apiKey ? { apiKeyHeader: API_KEY_HEADER } : {});
+    this.openapi = openApiDocument(options.contracts, {
+      maxBodyBytes: this.maxBodyBytes,
+      ...(options.apiKey ? { apiKeyHeader: API_KEY_HEADER } : {}),
+    });
   }
 
   async handle(request: ApiRequest): Promise<ApiResponse> {
@@ -84,6 +93,11 @@ export class IngestApi {
     return error(404, `no route ${method} ${path}`);
   }
 
+  /** The answer to a body over the limit; a server that stops reading such a body early answers with it too. */
+  bodyTooLarge(): ApiResponse {
+    return error(413, `the body is over the ${this.maxBodyBytes}-byte limit: split it into smaller requests`);
+  }
+
   private authorised(request: ApiRequest): boolean {
     const expected = this.options.apiKey;
     if (!expected) return true;
@@ -96,12 +110,7 @@ export class IngestApi {
     const processor = this.processors.get(dataset);
     if (!processor)
       return error(404, `unknown dataset "${dataset}": known datasets are ${[...this.processors.keys()].join(', ')}`);
-    if (request.body.byteLength > this.maxBodyBytes) {
-      return error(
-        413,
-        `body is ${request.body.byteLength} bytes, over the ${this.maxBodyBytes}-byte limit: split it into smaller requests`,
-      );
-    }
+    if (request.body.byteLength > this.maxBodyBytes) return this.bodyTooLarge();
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const format = FORMAT_BY_CONTENT_TYPE[contentType];
     if (!format) {
@@ -110,28 +119,35 @@ export class IngestApi {
         `unsupported content type "${contentType || '(none)'}": use ${Object.keys(FORMAT_BY_CONTENT_TYPE).join(', ')}`,
       );
     }
-    const items = await parseBody(format, request.body);
+    const parsed = await parseBody(format, request.body);
+    if ('tooMany' in parsed) {
+      return error(
+        413,
+        `the body holds more than ${MAX_RECORDS_PER_REQUEST} records (or lines): split it into smaller requests`,
+      );
+    }
+    const { items } = parsed;
     if (items.length === 0) return error(400, 'the body holds no records');
     const jobId = randomUUID();
     const chunk = processor.processChunk(items, `api:${jobId}`, format === 'csv');
-    if (chunk.quarantined.length) {
-      return {
-        status: 400,
-        body: {
-          error: `${chunk.quarantined.length} of ${items.length} records are invalid; nothing was published`,
-          records: chunk.quarantined.map((q) => ({ line: q.line, reason: q.reason, violations: q.violations })),
-        },
-      };
+    // What is published is each record's text as sent (CSV rows as the JSON of their coerced values); a text
+    // over the per-record limit would not fit a stream record, so it is an invalid record like any other.
+    const texts: string[] = [];
+    const rejected: RejectedRecord[] = [...chunk.quarantined];
+    for (const index of chunk.acceptedIndices) {
+      const item = items[index] as ParsedRecord;
+      const text =
+        format === 'csv' ? JSON.stringify(processor.coerceText(item.value as Record<string, unknown>)) : item.raw;
+      const bytes = Buffer.byteLength(text, 'utf8');
+      if (bytes > MAX_RECORD_BYTES) rejected.push({ line: item.line, reason: 'parse', violations: [tooLarge(bytes)] });
+      else texts.push(text);
     }
-    const raws = items.map((item) =>
-      item.kind === 'record'
-        ? format === 'csv'
-          ? JSON.stringify(processor.coerceText(item.value as Record<string, unknown>))
-          : item.raw
-        : '',
-    );
+    if (rejected.length) {
+      rejected.sort((a, b) => a.line - b.line);
+      return { status: 400, body: rejectionBody(rejected, items.length) };
+    }
     await this.options.metadata.putJob({ jobId, dataset, counts: { received: items.length } });
-    const published = await this.options.stream.publish(toStreamRecords(jobId, dataset, raws));
+    const published = await this.options.stream.publish(toStreamRecords(jobId, dataset, texts));
     if (published.failedCount > 0) {
       const reason = `${published.failedCount} of ${published.records.length} stream records were not stored`;
       await this.options.metadata.updateJob(jobId, 'accepted', { status: 'failed', reasons: [reason] });
@@ -161,34 +177,24 @@ function error(status: number, message: string): ApiResponse {
   return { status, body: { error: message } };
 }
 
-/**
- * A request body is already in memory (at most maxBodyBytes), so a JSON body is parsed in one go — the streaming
- * parser is for files larger than memory. NDJSON and CSV go through the same parsers as files.
- */
-async function parseBody(format: 'json' | 'ndjson' | 'csv', body: Uint8Array): Promise<ParsedItem[]> {
-  if (format === 'json') {
-    const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      return [
-        { kind: 'unparseable', rule: 'json', message: (error as Error).message, raw: text.slice(0, 1024), line: 1 },
-      ];
-    }
-    if (!Array.isArray(value)) return [{ kind: 'record', value, raw: text, line: 1 }];
-    return value.map((record: unknown, i) => ({
-      kind: 'record',
-      value: record,
-      raw: JSON.stringify(record),
-      line: i + 1,
-    }));
-  }
-  const items: ParsedItem[] = [];
-  for await (const parsed of parseBytes(format, oneChunk(body))) items.push(...parsed);
-  return items;
+function tooLarge(bytes: number): Violation {
+  return {
+    path: '/',
+    rule: 'too_large',
+    expected: `a record of at most ${MAX_RECORD_BYTES} bytes`,
+    actual: `${bytes} bytes`,
+  };
 }
 
-async function* oneChunk(body: Uint8Array): AsyncIterable<Uint8Array> {
-  yield body;
+/** A response as HTTP sends it: both adapters (Fastify, the Lambda handler) write exactly this. */
+export function renderResponse(response: ApiResponse): {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+} {
+  return {
+    status: response.status,
+    headers: { 'content-type': 'application/json', ...response.headers },
+    body: JSON.stringify(response.body),
+  };
 }

@@ -21,7 +21,7 @@ beforeAll(async () => {
   const stream = await LocalStream.open(warehouse, 'ingest');
   const metadata = new SqliteMetadataStore(metadataDbPath(warehouse));
   const api = new IngestApi({ contracts, stream, metadata, maxBodyBytes: 64 * 1024 });
-  const app = createServer(api, { maxBodyBytes: 64 * 1024 });
+  const app = createServer(api);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
