@@ -16,17 +16,13 @@ import {
   MAX_VIOLATIONS_LISTED_PER_RECORD,
 } from '../../../src/api/limits.ts';
 import type { RejectionBody } from '../../../src/api/rejection.ts';
-import { createServer } from '../../../src/api/server.ts';
-import { IngestApi } from '../../../src/api/service.ts';
 import { BUILTIN_CONTRACTS, loadContract } from '../../../src/contracts/load.ts';
 import { createIngestHandler } from '../../../src/handlers/ingest-api.ts';
-import { SqliteMetadataStore, metadataDbPath } from '../../../src/metadata/index.ts';
-import { LocalStream, LogReader, localStreamDir } from '../../../src/stream/index.ts';
+import { LogReader, localStreamDir } from '../../../src/stream/index.ts';
 import { validEvent } from '../../helpers/collect.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { startLocalApi } from './local-api.ts';
 
-const warehouse = tempDir();
-const reader = new LogReader(localStreamDir(warehouse, 'ingest'));
+let reader: LogReader;
 const publishedCount = async () => (await reader.read(0, 100_000)).length;
 const event = JSON.parse(
   readFileSync(join(import.meta.dirname, '../../fixtures/events/apigw-v2-post.json'), 'utf8'),
@@ -36,20 +32,11 @@ let lambda: ReturnType<typeof createIngestHandler>;
 let close: () => Promise<void> = async () => {};
 
 beforeAll(async () => {
-  const contracts = await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name)));
-  const stream = await LocalStream.open(warehouse, 'ingest');
-  const metadata = new SqliteMetadataStore(metadataDbPath(warehouse));
-  const api = new IngestApi({ contracts, stream, metadata });
-  const app = createServer(api);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  lambda = createIngestHandler(async () => api);
-  close = async () => {
-    await app.close();
-    await stream.close();
-    await metadata.close();
-  };
+  const local = await startLocalApi(await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name))));
+  ({ base, close } = local);
+  reader = new LogReader(localStreamDir(local.warehouse, 'ingest'));
+  // The Lambda adapter in front of the same API object: both adapters answer from one service.
+  lambda = createIngestHandler(async () => local.api);
 });
 afterAll(() => close());
 

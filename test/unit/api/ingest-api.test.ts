@@ -2,34 +2,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { envelopeRecords } from '../../../src/api/envelope.ts';
-import { createServer } from '../../../src/api/server.ts';
 import { IngestApi } from '../../../src/api/service.ts';
 import { BUILTIN_CONTRACTS, loadContract } from '../../../src/contracts/load.ts';
 import { SqliteMetadataStore, metadataDbPath } from '../../../src/metadata/index.ts';
 import { LocalStream, LogReader, localStreamDir } from '../../../src/stream/index.ts';
 import { validEvent } from '../../helpers/collect.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { startLocalApi } from './local-api.ts';
 
-const warehouse = tempDir();
 let base = '';
+let reader: LogReader;
 let close: () => Promise<void> = async () => {};
-const reader = new LogReader(localStreamDir(warehouse, 'ingest'));
 const published = async () => (await reader.read(0, 10_000)).map((e) => envelopeRecords(e.data));
 
 beforeAll(async () => {
-  const contracts = await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name)));
-  const stream = await LocalStream.open(warehouse, 'ingest');
-  const metadata = new SqliteMetadataStore(metadataDbPath(warehouse));
-  const api = new IngestApi({ contracts, stream, metadata, maxBodyBytes: 64 * 1024 });
-  const app = createServer(api);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  close = async () => {
-    await app.close();
-    await stream.close();
-    await metadata.close();
-  };
+  const local = await startLocalApi(await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name))), {
+    maxBodyBytes: 64 * 1024,
+  });
+  ({ base, close } = local);
+  reader = new LogReader(localStreamDir(local.warehouse, 'ingest'));
 });
 afterAll(() => close());
 

@@ -3,13 +3,9 @@
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from '../../../src/api/server.ts';
-import { IngestApi } from '../../../src/api/service.ts';
 import { loadContract } from '../../../src/contracts/load.ts';
-import { SqliteMetadataStore, metadataDbPath } from '../../../src/metadata/index.ts';
-import { LocalStream } from '../../../src/stream/index.ts';
 import { validEvent } from '../../helpers/collect.ts';
-import { tempDir } from '../../helpers/tmp.ts';
+import { startLocalApi } from './local-api.ts';
 
 const REQUEST_MS = 1_500;
 const HEADERS_MS = 600;
@@ -19,19 +15,10 @@ let port = 0;
 let close: () => Promise<void> = async () => {};
 
 beforeAll(async () => {
-  const dir = tempDir();
-  const stream = await LocalStream.open(dir, 'ingest');
-  const metadata = new SqliteMetadataStore(metadataDbPath(dir));
-  const api = new IngestApi({ contracts: [await loadContract('events')], stream, metadata });
-  const app = createServer(api, { timeouts: { requestMs: REQUEST_MS, headersMs: HEADERS_MS } });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  port = typeof address === 'object' && address ? address.port : 0;
-  close = async () => {
-    await app.close();
-    await stream.close();
-    await metadata.close();
-  };
+  const local = await startLocalApi([await loadContract('events')], {
+    timeouts: { requestMs: REQUEST_MS, headersMs: HEADERS_MS },
+  });
+  ({ port, close } = local);
 });
 afterAll(() => close());
 
