@@ -2,7 +2,7 @@
 // handler uses. Fastify only moves bytes; parsing, validation and status codes are the API's. What Fastify owns
 // is the connection: it drops a client that sends its request too slowly, so slow bodies cannot hold sockets and
 // buffers open (API Gateway does the same in front of the Lambda).
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './limits.ts';
 import { renderResponse, type IngestApi } from './service.ts';
 
@@ -22,6 +22,18 @@ export function createServer(api: IngestApi, options: { timeouts?: ServerTimeout
   const headersMs = requestMs > 0 ? Math.min(headersLimit, requestMs) : headersLimit;
   const app = Fastify({
     logger: false,
+    // A URL Fastify's router cannot decode goes to the API as it is, which answers as it would in Lambda.
+    frameworkErrors: (error, request, reply) => {
+      const to = reply as FastifyReply;
+      if (error.code !== 'FST_ERR_BAD_URL') {
+        void to.code(error.statusCode ?? 400).send({ error: error.message });
+        return;
+      }
+      void answer(request as FastifyRequest, to).then(
+        (body) => to.send(body),
+        (failure: unknown) => to.code(500).send({ error: (failure as Error).message }),
+      );
+    },
     // Fastify stops reading a body at the API's limit (or refuses it by its Content-Length) and answers as the API.
     bodyLimit: api.maxBodyBytes,
     requestTimeout: requestMs,
@@ -33,9 +45,8 @@ export function createServer(api: IngestApi, options: { timeouts?: ServerTimeout
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersMs / 4))),
     },
   });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-  app.all('/*', async (request, reply) => {
+  /** The API's answer to a request as Fastify received it. */
+  const answer = async (request: FastifyRequest, reply: FastifyReply): Promise<string> => {
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(request.headers))
       headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -49,7 +60,10 @@ export function createServer(api: IngestApi, options: { timeouts?: ServerTimeout
     );
     void reply.code(response.status).headers(response.headers);
     return response.body;
-  });
+  };
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.all('/*', answer);
   app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, _request, reply) => {
     const response =
       err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'

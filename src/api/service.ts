@@ -14,7 +14,7 @@ import { parseBody } from './body.ts';
 import { toStreamRecords } from './envelope.ts';
 import { DEFAULT_MAX_BODY_BYTES, MAX_RECORD_BYTES, MAX_RECORDS_PER_REQUEST } from './limits.ts';
 import { openApiDocument } from './openapi.ts';
-import { rejectionBody, type RejectedRecord } from './rejection.ts';
+import { boundedText, rejectionBody, type RejectedRecord } from './rejection.ts';
 
 export interface ApiRequest {
   readonly method: string;
@@ -56,6 +56,7 @@ const FORMAT_BY_CONTENT_TYPE: Readonly<Record<string, 'json' | 'ndjson' | 'csv'>
   'text/csv': 'csv',
 };
 export const API_KEY_HEADER = 'x-api-key';
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const log = createLogger('ingest-api');
 
 export class IngestApi {
@@ -83,14 +84,16 @@ export class IngestApi {
     const ingest = /^\/v1\/datasets\/([^/]+)\/records$/.exec(path);
     if (ingest) {
       if (method !== 'POST') return error(405, 'use POST to send records');
-      return this.ingest(decodeURIComponent(ingest[1] as string), request);
+      const dataset = decoded(ingest[1] as string);
+      return dataset === undefined ? badPath() : this.ingest(dataset, request);
     }
     const job = /^\/v1\/jobs\/([^/]+)$/.exec(path);
     if (job) {
       if (method !== 'GET') return error(405, 'use GET to read a job');
-      return this.job(decodeURIComponent(job[1] as string));
+      const jobId = decoded(job[1] as string);
+      return jobId === undefined ? badPath() : this.job(jobId);
     }
-    return error(404, `no route ${method} ${path}`);
+    return error(404, `no route ${boundedText(method)} ${boundedText(path)}`);
   }
 
   /** The answer to a body over the limit; a server that stops reading such a body early answers with it too. */
@@ -109,7 +112,10 @@ export class IngestApi {
   private async ingest(dataset: string, request: ApiRequest): Promise<ApiResponse> {
     const processor = this.processors.get(dataset);
     if (!processor)
-      return error(404, `unknown dataset "${dataset}": known datasets are ${[...this.processors.keys()].join(', ')}`);
+      return error(
+        404,
+        `unknown dataset "${boundedText(dataset)}": known datasets are ${[...this.processors.keys()].join(', ')}`,
+      );
     if (request.body.byteLength > this.maxBodyBytes) return this.bodyTooLarge();
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const format = FORMAT_BY_CONTENT_TYPE[contentType];
@@ -158,8 +164,9 @@ export class IngestApi {
   }
 
   private async job(jobId: string): Promise<ApiResponse> {
-    const job = await this.options.metadata.getJob(jobId);
-    return job ? { status: 200, body: job } : error(404, `no job "${jobId}"`);
+    // Job ids are UUIDs (this API makes them): anything else is no job, and is not sent to the store as a key.
+    const job = JOB_ID.test(jobId) ? await this.options.metadata.getJob(jobId) : undefined;
+    return job ? { status: 200, body: job } : error(404, `no job "${boundedText(jobId)}"`);
   }
 
   private async health(): Promise<ApiResponse> {
@@ -171,6 +178,19 @@ export class IngestApi {
     const ok = stream.ok && catalog.ok;
     return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'degraded', stream, catalog } };
   }
+}
+
+/** A path segment with its percent-escapes decoded; undefined when they are not UTF-8 (a 400, not a URIError). */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function badPath(): ApiResponse {
+  return error(400, 'the path holds a percent-escape that is not UTF-8');
 }
 
 function error(status: number, message: string): ApiResponse {

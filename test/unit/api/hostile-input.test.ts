@@ -50,19 +50,23 @@ const JSON_TYPE = 'application/json';
 const NDJSON_TYPE = 'application/x-ndjson';
 const CSV_TYPE = 'text/csv';
 
-async function viaHttp(body: Buffer, type: string): Promise<Answer> {
-  const response = await fetch(`${base}/v1/datasets/events/records`, {
-    method: 'POST',
-    body,
+const RECORDS_PATH = '/v1/datasets/events/records';
+
+async function viaHttp(body: Buffer, type: string, method = 'POST', path = RECORDS_PATH): Promise<Answer> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    ...(method === 'POST' ? { body } : {}),
     headers: { 'content-type': type },
   });
   const text = await response.text();
   return { status: response.status, bytes: Buffer.byteLength(text), body: JSON.parse(text) as Record<string, unknown> };
 }
 
-async function viaLambda(body: Buffer, type: string): Promise<Answer> {
+async function viaLambda(body: Buffer, type: string, method = 'POST', path = RECORDS_PATH): Promise<Answer> {
   const result = await lambda({
     ...event,
+    rawPath: path,
+    requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method, path } },
     headers: { ...event.headers, 'Content-Type': type, 'content-length': String(body.length) },
     body: body.toString('base64'),
     isBase64Encoded: true,
@@ -92,6 +96,23 @@ const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')
 /** A valid event as JSON text with `bytes` inserted where JSON allows any whitespace. */
 const withBytesInside = (text: string, bytes: Buffer) =>
   Buffer.concat([Buffer.from(text.slice(0, 1)), bytes, Buffer.from(text.slice(1))]);
+
+describe('hostile paths', () => {
+  it('a percent-escape that is not UTF-8 is a 400, a long or odd job id a 404, from both adapters', async () => {
+    for (const [method, path, status] of [
+      ['POST', '/v1/datasets/%E0%A4%A/records', 400],
+      ['GET', '/v1/jobs/%FF', 400],
+      ['GET', `/v1/jobs/${'j'.repeat(4000)}`, 404],
+      ['GET', `/v1/${'x'.repeat(4000)}`, 404],
+    ] as const) {
+      const http = await viaHttp(Buffer.from('{}'), JSON_TYPE, method, path);
+      const aws = await viaLambda(Buffer.from('{}'), JSON_TYPE, method, path);
+      expect([http.status, aws.status], path.slice(0, 40)).toEqual([status, status]);
+      expect(aws.body).toEqual(http.body);
+      expect(http.bytes).toBeLessThan(512);
+    }
+  });
+});
 
 describe('invalid UTF-8 is rejected for every content type, before anything is decoded', () => {
   const bad = Buffer.from([0x22, 0xff, 0xfe, 0x22]); // a JSON string holding two bytes that are never UTF-8
