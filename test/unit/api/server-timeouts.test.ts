@@ -7,10 +7,10 @@ import { loadContract } from '../../../src/contracts/load.ts';
 import { validEvent } from '../../helpers/collect.ts';
 import { startLocalApi } from './local-api.ts';
 
-const REQUEST_MS = 1_500;
+const REQUEST_MS = 2_000;
 const HEADERS_MS = 600;
 /** Node checks the timeouts on an interval (a quarter of the headers' limit here) and needs a moment to close. */
-const SLACK_MS = 700;
+const SLACK_MS = 1_500;
 let port = 0;
 let close: () => Promise<void> = async () => {};
 
