@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--max-body-mb <n>', 'largest accepted body', parsePositiveInt('--max-body-mb'), 5)
     .option(
       '--request-timeout <seconds>',
-      'a request (headers and body) must arrive within this, else 408 and the connection is closed',
+      'a request (headers and body) must arrive within this, else 408 and the connection is closed (0: no limit)',
       parsePositiveInt('--request-timeout'),
       DEFAULT_REQUEST_TIMEOUT_MS / 1000,
     )
