@@ -4,6 +4,7 @@
 // so the job's status can follow the records into the table.
 import { LakehouseError } from '../errors.ts';
 import type { StreamRecord } from '../stream/types.ts';
+import { MAX_RECORD_BYTES } from './limits.ts';
 
 /** The first line of a stream record: who sent the records below it and how many there are. */
 export interface EnvelopeHeader {
@@ -26,7 +27,8 @@ export interface Envelope {
   readonly body: Uint8Array;
 }
 
-const TARGET_BYTES = 900 * 1024;
+/** A stream record's records take at most this much; one record may take it all (the API refuses larger). */
+const TARGET_BYTES = MAX_RECORD_BYTES;
 const NEWLINE = 0x0a;
 
 /**

@@ -1,30 +1,73 @@
 // The ingest API's OpenAPI 3.1 document, generated from the data contracts: OpenAPI 3.1 uses JSON Schema 2020-12,
-// so each contract document is the request schema of its dataset as it is.
+// so each contract document is the request schema of its dataset as it is. The limits every request must keep
+// (limits.ts) are published with it, in prose and as `x-lakehouse-limits`.
 import type { Contract } from '../contracts/model.ts';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  MAX_RECORD_BYTES,
+  MAX_RECORD_DEPTH,
+  MAX_RECORDS_PER_REQUEST,
+  MAX_REJECTION_BODY_BYTES,
+  MAX_VIOLATION_TEXT_CHARS,
+  MAX_VIOLATIONS_LISTED,
+  MAX_VIOLATIONS_LISTED_PER_RECORD,
+} from './limits.ts';
 
 export function openApiDocument(
   contracts: readonly Contract[],
-  options: { apiKeyHeader?: string } = {},
+  options: { apiKeyHeader?: string; maxBodyBytes?: number } = {},
 ): Record<string, unknown> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limits = {
+    maxBodyBytes,
+    maxRecordBytes: MAX_RECORD_BYTES,
+    maxRecordsPerRequest: MAX_RECORDS_PER_REQUEST,
+    maxRecordDepth: MAX_RECORD_DEPTH,
+    maxViolationsListedPerRecord: MAX_VIOLATIONS_LISTED_PER_RECORD,
+    maxViolationsListed: MAX_VIOLATIONS_LISTED,
+    maxViolationTextChars: MAX_VIOLATION_TEXT_CHARS,
+    maxRejectionBodyBytes: MAX_REJECTION_BODY_BYTES,
+  };
+  const limitsText =
+    `Limits: a body of at most ${maxBodyBytes} bytes and ${MAX_RECORDS_PER_REQUEST} records (JSON array ` +
+    `elements, or NDJSON/CSV lines), else 413 and nothing is read further. Each record at most ` +
+    `${MAX_RECORD_BYTES} bytes as published (its JSON text) and ${MAX_RECORD_DEPTH} levels of nesting, valid ` +
+    `UTF-8: a record over a limit is invalid (rule too_large, too_deep or encoding) and listed in the 400.`;
   const schemas: Record<string, unknown> = {
     Violation: {
       type: 'object',
       required: ['path', 'rule', 'expected', 'actual'],
+      description: `Texts are cut to ${MAX_VIOLATION_TEXT_CHARS} characters (ending in …); an array or object whose JSON is longer is shown as the cut JSON text.`,
       properties: { path: { type: 'string' }, rule: { type: 'string' }, expected: { type: 'string' }, actual: {} },
     },
     Rejected: {
       type: 'object',
-      required: ['error', 'records'],
+      required: ['error', 'received', 'rejected', 'violationsTotal', 'truncated', 'records'],
+      description:
+        `The invalid records in request order, with at most ${MAX_VIOLATIONS_LISTED_PER_RECORD} violations each ` +
+        `and ${MAX_VIOLATIONS_LISTED} in all; the totals count every one. At most ${MAX_REJECTION_BODY_BYTES} bytes.`,
       properties: {
         error: { type: 'string' },
+        received: { type: 'integer', description: 'Records in the request' },
+        rejected: { type: 'integer', description: 'Invalid records, listed or not' },
+        violationsTotal: { type: 'integer', description: 'Violations of all invalid records, listed or not' },
+        truncated: { type: 'boolean', description: 'Some invalid records or violations are not listed' },
         records: {
           type: 'array',
+          maxItems: MAX_VIOLATIONS_LISTED,
           items: {
             type: 'object',
+            required: ['line', 'reason', 'violations', 'violationsTotal', 'truncated'],
             properties: {
-              index: { type: 'integer' },
-              line: { type: 'integer' },
-              violations: { type: 'array', items: { $ref: '#/components/schemas/Violation' } },
+              line: { type: 'integer', description: '1-based line (NDJSON, CSV) or array position (JSON)' },
+              reason: { enum: ['parse', 'validation', 'duplicate'] },
+              violations: {
+                type: 'array',
+                maxItems: MAX_VIOLATIONS_LISTED_PER_RECORD,
+                items: { $ref: '#/components/schemas/Violation' },
+              },
+              violationsTotal: { type: 'integer' },
+              truncated: { type: 'boolean', description: 'Some of this record’s violations are not listed' },
             },
           },
         },
@@ -57,9 +100,11 @@ export function openApiDocument(
       post: {
         operationId: `ingest_${contract.name}`,
         summary: `Ingest ${contract.name} records`,
-        description: contract.description,
+        description: `${contract.description ?? ''}\n\n${limitsText}`.trim(),
+        'x-lakehouse-limits': limits,
         requestBody: {
           required: true,
+          description: limitsText,
           content: {
             'application/json': {
               schema: {
@@ -81,11 +126,12 @@ export function openApiDocument(
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Accepted' } } },
           },
           '400': {
-            description: 'Malformed or invalid records: every violation listed, nothing published',
+            description:
+              'Malformed or invalid records, nothing published: their violations listed up to fixed caps, with totals',
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Rejected' } } },
           },
           '413': {
-            description: 'Body over the size limit',
+            description: `Body over ${maxBodyBytes} bytes or over ${MAX_RECORDS_PER_REQUEST} records (lines)`,
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
           },
           '415': {
@@ -137,7 +183,8 @@ export function openApiDocument(
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
-    info: { title: 'lakehouse ingest API', version: '1.0.0' },
+    info: { title: 'lakehouse ingest API', version: '1.0.0', description: limitsText },
+    'x-lakehouse-limits': limits,
     paths,
     components: {
       schemas,

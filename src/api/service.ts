@@ -1,15 +1,20 @@
 // The ingest API as a plain function from request to response, so that one code path serves API Gateway (via the
 // Lambda handler) and the local server (via Fastify). Records are validated in full before anything is published:
-// a request is either accepted whole (202, published to the stream) or rejected with every violation (400).
+// a request is either accepted whole (202, published to the stream) or rejected (400) with its violations, listed
+// up to fixed caps with their totals (rejection.ts); the limits any request must keep are in limits.ts.
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Contract } from '../contracts/model.ts';
-import { parseBytes, type ParsedItem } from '../formats/index.ts';
+import type { ParsedRecord } from '../formats/index.ts';
 import { createLogger } from '../log.ts';
 import type { MetadataStore } from '../metadata/types.ts';
 import { RecordProcessor } from '../records/pipeline.ts';
+import type { Violation } from '../records/validate.ts';
 import type { Stream } from '../stream/types.ts';
+import { parseBody } from './body.ts';
 import { toStreamRecords } from './envelope.ts';
+import { DEFAULT_MAX_BODY_BYTES, MAX_RECORD_BYTES, MAX_RECORDS_PER_REQUEST } from './limits.ts';
 import { openApiDocument } from './openapi.ts';
+import { boundedText, rejectionBody, type RejectedRecord } from './rejection.ts';
 
 export interface ApiRequest {
   readonly method: string;
@@ -35,7 +40,7 @@ export interface IngestApiOptions {
   readonly contracts: readonly Contract[];
   readonly stream: Stream;
   readonly metadata: MetadataStore;
-  /** Bodies above this are refused with 413 (default 5 MiB; API Gateway allows 10 MB, Lambda 6 MB). */
+  /** Bodies above this are refused with 413 (default DEFAULT_MAX_BODY_BYTES: 5 MiB). */
   readonly maxBodyBytes?: number;
   /** Local API-key check (off when unset); in AWS an IAM authoriser guards the route before Lambda runs. */
   readonly apiKey?: string;
@@ -51,19 +56,24 @@ const FORMAT_BY_CONTENT_TYPE: Readonly<Record<string, 'json' | 'ndjson' | 'csv'>
   'text/csv': 'csv',
 };
 export const API_KEY_HEADER = 'x-api-key';
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const log = createLogger('ingest-api');
 
 export class IngestApi {
   private readonly processors: ReadonlyMap<string, RecordProcessor>;
   private readonly options: IngestApiOptions;
-  private readonly maxBodyBytes: number;
+  /** The body limit this API enforces (servers in front of it size their own buffers from it). */
+  readonly maxBodyBytes: number;
   private readonly openapi: Record<string, unknown>;
 
   constructor(options: IngestApiOptions) {
     this.options = options;
-    this.maxBodyBytes = options.maxBodyBytes ?? 5 * 1024 * 1024;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.processors = new Map(options.contracts.map((c) => [c.name, new RecordProcessor(c)]));
-    this.openapi = openApiDocument(options.contracts, options.apiKey ? { apiKeyHeader: API_KEY_HEADER } : {});
+    this.openapi = openApiDocument(options.contracts, {
+      maxBodyBytes: this.maxBodyBytes,
+      ...(options.apiKey ? { apiKeyHeader: API_KEY_HEADER } : {}),
+    });
   }
 
   async handle(request: ApiRequest): Promise<ApiResponse> {
@@ -74,14 +84,21 @@ export class IngestApi {
     const ingest = /^\/v1\/datasets\/([^/]+)\/records$/.exec(path);
     if (ingest) {
       if (method !== 'POST') return error(405, 'use POST to send records');
-      return this.ingest(decodeURIComponent(ingest[1] as string), request);
+      const dataset = decoded(ingest[1] as string);
+      return dataset === undefined ? badPath() : this.ingest(dataset, request);
     }
     const job = /^\/v1\/jobs\/([^/]+)$/.exec(path);
     if (job) {
       if (method !== 'GET') return error(405, 'use GET to read a job');
-      return this.job(decodeURIComponent(job[1] as string));
+      const jobId = decoded(job[1] as string);
+      return jobId === undefined ? badPath() : this.job(jobId);
     }
-    return error(404, `no route ${method} ${path}`);
+    return error(404, `no route ${boundedText(method)} ${boundedText(path)}`);
+  }
+
+  /** The answer to a body over the limit; a server that stops reading such a body early answers with it too. */
+  bodyTooLarge(): ApiResponse {
+    return error(413, `the body is over the ${this.maxBodyBytes}-byte limit: split it into smaller requests`);
   }
 
   private authorised(request: ApiRequest): boolean {
@@ -95,13 +112,11 @@ export class IngestApi {
   private async ingest(dataset: string, request: ApiRequest): Promise<ApiResponse> {
     const processor = this.processors.get(dataset);
     if (!processor)
-      return error(404, `unknown dataset "${dataset}": known datasets are ${[...this.processors.keys()].join(', ')}`);
-    if (request.body.byteLength > this.maxBodyBytes) {
       return error(
-        413,
-        `body is ${request.body.byteLength} bytes, over the ${this.maxBodyBytes}-byte limit: split it into smaller requests`,
+        404,
+        `unknown dataset "${boundedText(dataset)}": known datasets are ${[...this.processors.keys()].join(', ')}`,
       );
-    }
+    if (request.body.byteLength > this.maxBodyBytes) return this.bodyTooLarge();
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const format = FORMAT_BY_CONTENT_TYPE[contentType];
     if (!format) {
@@ -110,28 +125,35 @@ export class IngestApi {
         `unsupported content type "${contentType || '(none)'}": use ${Object.keys(FORMAT_BY_CONTENT_TYPE).join(', ')}`,
       );
     }
-    const items = await parseBody(format, request.body);
+    const parsed = await parseBody(format, request.body);
+    if ('tooMany' in parsed) {
+      return error(
+        413,
+        `the body holds more than ${MAX_RECORDS_PER_REQUEST} records (or lines): split it into smaller requests`,
+      );
+    }
+    const { items } = parsed;
     if (items.length === 0) return error(400, 'the body holds no records');
     const jobId = randomUUID();
     const chunk = processor.processChunk(items, `api:${jobId}`, format === 'csv');
-    if (chunk.quarantined.length) {
-      return {
-        status: 400,
-        body: {
-          error: `${chunk.quarantined.length} of ${items.length} records are invalid; nothing was published`,
-          records: chunk.quarantined.map((q) => ({ line: q.line, reason: q.reason, violations: q.violations })),
-        },
-      };
+    // What is published is each record's text as sent (CSV rows as the JSON of their coerced values); a text
+    // over the per-record limit would not fit a stream record, so it is an invalid record like any other.
+    const texts: string[] = [];
+    const rejected: RejectedRecord[] = [...chunk.quarantined];
+    for (const index of chunk.acceptedIndices) {
+      const item = items[index] as ParsedRecord;
+      const text =
+        format === 'csv' ? JSON.stringify(processor.coerceText(item.value as Record<string, unknown>)) : item.raw;
+      const bytes = Buffer.byteLength(text, 'utf8');
+      if (bytes > MAX_RECORD_BYTES) rejected.push({ line: item.line, reason: 'parse', violations: [tooLarge(bytes)] });
+      else texts.push(text);
     }
-    const raws = items.map((item) =>
-      item.kind === 'record'
-        ? format === 'csv'
-          ? JSON.stringify(processor.coerceText(item.value as Record<string, unknown>))
-          : item.raw
-        : '',
-    );
+    if (rejected.length) {
+      rejected.sort((a, b) => a.line - b.line);
+      return { status: 400, body: rejectionBody(rejected, items.length) };
+    }
     await this.options.metadata.putJob({ jobId, dataset, counts: { received: items.length } });
-    const published = await this.options.stream.publish(toStreamRecords(jobId, dataset, raws));
+    const published = await this.options.stream.publish(toStreamRecords(jobId, dataset, texts));
     if (published.failedCount > 0) {
       const reason = `${published.failedCount} of ${published.records.length} stream records were not stored`;
       await this.options.metadata.updateJob(jobId, 'accepted', { status: 'failed', reasons: [reason] });
@@ -142,8 +164,9 @@ export class IngestApi {
   }
 
   private async job(jobId: string): Promise<ApiResponse> {
-    const job = await this.options.metadata.getJob(jobId);
-    return job ? { status: 200, body: job } : error(404, `no job "${jobId}"`);
+    // Job ids are UUIDs (this API makes them): anything else is no job, and is not sent to the store as a key.
+    const job = JOB_ID.test(jobId) ? await this.options.metadata.getJob(jobId) : undefined;
+    return job ? { status: 200, body: job } : error(404, `no job "${boundedText(jobId)}"`);
   }
 
   private async health(): Promise<ApiResponse> {
@@ -157,38 +180,41 @@ export class IngestApi {
   }
 }
 
+/** A path segment with its percent-escapes decoded; undefined when they are not UTF-8 (a 400, not a URIError). */
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function badPath(): ApiResponse {
+  return error(400, 'the path holds a percent-escape that is not UTF-8');
+}
+
 function error(status: number, message: string): ApiResponse {
   return { status, body: { error: message } };
 }
 
-/**
- * A request body is already in memory (at most maxBodyBytes), so a JSON body is parsed in one go — the streaming
- * parser is for files larger than memory. NDJSON and CSV go through the same parsers as files.
- */
-async function parseBody(format: 'json' | 'ndjson' | 'csv', body: Uint8Array): Promise<ParsedItem[]> {
-  if (format === 'json') {
-    const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      return [
-        { kind: 'unparseable', rule: 'json', message: (error as Error).message, raw: text.slice(0, 1024), line: 1 },
-      ];
-    }
-    if (!Array.isArray(value)) return [{ kind: 'record', value, raw: text, line: 1 }];
-    return value.map((record: unknown, i) => ({
-      kind: 'record',
-      value: record,
-      raw: JSON.stringify(record),
-      line: i + 1,
-    }));
-  }
-  const items: ParsedItem[] = [];
-  for await (const parsed of parseBytes(format, oneChunk(body))) items.push(...parsed);
-  return items;
+function tooLarge(bytes: number): Violation {
+  return {
+    path: '/',
+    rule: 'too_large',
+    expected: `a record of at most ${MAX_RECORD_BYTES} bytes`,
+    actual: `${bytes} bytes`,
+  };
 }
 
-async function* oneChunk(body: Uint8Array): AsyncIterable<Uint8Array> {
-  yield body;
+/** A response as HTTP sends it: both adapters (Fastify, the Lambda handler) write exactly this. */
+export function renderResponse(response: ApiResponse): {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+} {
+  return {
+    status: response.status,
+    headers: { 'content-type': 'application/json', ...response.headers },
+    body: JSON.stringify(response.body),
+  };
 }

@@ -3,11 +3,12 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { IngestApi } from '../api/service.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../api/limits.ts';
+import { IngestApi, renderResponse } from '../api/service.ts';
 import { BUILTIN_CONTRACTS, loadContract } from '../contracts/load.ts';
 import { DynamoMetadataStore } from '../metadata/dynamodb.ts';
 import { KinesisStream } from '../stream/kinesis.ts';
-import { requiredEnv } from './env.ts';
+import { positiveIntEnv, requiredEnv } from './env.ts';
 
 export interface AwsClientConfigs {
   readonly kinesis?: KinesisClientConfig;
@@ -28,7 +29,7 @@ export async function ingestApiFromEnv(clients: AwsClientConfigs = {}): Promise<
       runsTable: requiredEnv('LAKEHOUSE_RUNS_TABLE'),
       jobsTable: requiredEnv('LAKEHOUSE_JOBS_TABLE'),
     }),
-    maxBodyBytes: Number(process.env.LAKEHOUSE_MAX_BODY_BYTES ?? 5 * 1024 * 1024),
+    maxBodyBytes: positiveIntEnv('LAKEHOUSE_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES),
   });
 }
 
@@ -41,19 +42,17 @@ export function createIngestHandler(
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
     const body = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
-    const response = await (
-      await api
-    ).handle({
-      method: event.requestContext.http.method,
-      path: event.rawPath,
-      headers,
-      body,
-    });
-    return {
-      statusCode: response.status,
-      headers: { 'content-type': 'application/json', ...response.headers },
-      body: JSON.stringify(response.body),
-    };
+    const response = renderResponse(
+      await (
+        await api
+      ).handle({
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        headers,
+        body,
+      }),
+    );
+    return { statusCode: response.status, headers: response.headers, body: response.body };
   };
 }
 

@@ -1,11 +1,17 @@
 // Quarantine sinks: where the processor puts rejected records with their reasons. Both write NDJSON, one entry per
-// line, in the shape of QuarantineEntry; in S3 each batch is one object (objects cannot be appended to).
+// line, in the shape of QuarantineEntry. A write that fails rejects with an IO error naming the dataset and the
+// path (the processor then fails the batch, so it is retried), never as an 'error' event nobody listens to.
 import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { boundedValue } from '../api/rejection.ts';
+import { LakehouseError } from '../errors.ts';
 import type { FileIO } from '../io/fileio.ts';
 import { joinPath } from '../io/fileio.ts';
 import type { QuarantineEntry } from '../records/pipeline.ts';
 import type { QuarantineSink } from './types.ts';
 
+/** One object per batch under `<root>/<dataset>/dt=<day>/` (S3 objects cannot be appended to). */
 export class FileIOQuarantine implements QuarantineSink {
   private readonly io: FileIO;
   private readonly root: string;
@@ -19,7 +25,66 @@ export class FileIOQuarantine implements QuarantineSink {
     if (entries.length === 0) return;
     const day = new Date().toISOString().slice(0, 10);
     const path = joinPath(this.root, dataset, `dt=${day}`, `${Date.now()}-${randomUUID()}.ndjson`);
-    const text = entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
-    await this.io.write(path, new TextEncoder().encode(text));
+    const text = quarantineText(entries);
+    await this.io.write(path, new TextEncoder().encode(text)).catch((error: unknown) => {
+      throw writeFailed(dataset, entries.length, path, error);
+    });
   }
+}
+
+/** One `<dir>/<dataset>/quarantine.ndjson` per dataset, appended to (a local run's quarantine). */
+export class AppendingFileQuarantine implements QuarantineSink {
+  private readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  async write(dataset: string, entries: readonly QuarantineEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const path = join(this.dir, dataset, 'quarantine.ndjson');
+    try {
+      await mkdir(join(this.dir, dataset), { recursive: true });
+      await appendFile(path, quarantineText(entries), { flush: true });
+    } catch (error) {
+      throw writeFailed(dataset, entries.length, path, error);
+    }
+  }
+}
+
+/** The NDJSON lines of quarantine entries. */
+export function quarantineText(entries: readonly QuarantineEntry[]): string {
+  return entries.map(quarantineLine).join('\n') + '\n';
+}
+
+function quarantineLine(entry: QuarantineEntry): string {
+  try {
+    return JSON.stringify(entry, jsonSafe);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    // A violation's value nests too deep to serialise (a hostile record straight from the stream): keep the
+    // beginning of its JSON instead. The record itself is in `raw`, as received.
+    const violations = entry.violations.map((v) => ({ ...v, actual: boundedValue(v.actual) }));
+    return JSON.stringify({ ...entry, violations }, jsonSafe);
+  }
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+function writeFailed(dataset: string, count: number, path: string, cause: unknown): LakehouseError {
+  // FileIO's own error names the path again: report the system error under it.
+  const system = cause instanceof LakehouseError && cause.cause instanceof Error ? cause.cause : cause;
+  const reason = system instanceof Error ? system.message : String(system);
+  return new LakehouseError(
+    'IO',
+    `quarantine write failed: ${count} ${dataset} entries to ${path}: ${reason}`,
+    {
+      dataset,
+      path,
+      errno: cause instanceof LakehouseError ? cause.details.errno : (cause as { code?: unknown })?.code,
+    },
+    { cause },
+  );
 }

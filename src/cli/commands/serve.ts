@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../api/limits.ts';
 import { createServer } from '../../api/server.ts';
 import { IngestApi } from '../../api/service.ts';
 import { SqlCatalog } from '../../catalog/sql.ts';
@@ -10,6 +11,15 @@ import { parsePositiveInt, printSummary } from '../output.ts';
 
 export const INGEST_STREAM = 'ingest';
 
+interface ServeOptions {
+  warehouse?: string;
+  host: string;
+  port: number;
+  apiKey?: string;
+  maxBodyMb: number;
+  requestTimeout: number;
+}
+
 export function register(program: Command): void {
   program
     .command('serve')
@@ -19,13 +29,19 @@ export function register(program: Command): void {
     .option('--port <port>', 'port (0 picks a free one)', parsePositiveInt('--port'), 8080)
     .option('--api-key <key>', 'require this x-api-key header (default: no authentication; or $LAKEHOUSE_API_KEY)')
     .option('--max-body-mb <n>', 'largest accepted body', parsePositiveInt('--max-body-mb'), 5)
+    .option(
+      '--request-timeout <seconds>',
+      'a request (headers and body) must arrive within this, else 408 and the connection is closed (0: no limit)',
+      parsePositiveInt('--request-timeout'),
+      DEFAULT_REQUEST_TIMEOUT_MS / 1000,
+    )
     .addHelpText(
       'after',
       '\nRoutes: POST /v1/datasets/{dataset}/records (application/json, application/x-ndjson, text/csv),\n' +
         '        GET /v1/jobs/{jobId}, GET /health, GET /openapi.json.\n' +
         'Prints {"url": …} on stdout once listening; stops on SIGINT/SIGTERM.',
     )
-    .action(async (opts: { warehouse?: string; host: string; port: number; apiKey?: string; maxBodyMb: number }) => {
+    .action(async (opts: ServeOptions) => {
       const warehouse = resolve(opts.warehouse ?? process.env.LAKEHOUSE_HOME ?? '.lakehouse');
       const maxBodyBytes = opts.maxBodyMb * 1024 * 1024;
       const stream = await LocalStream.open(warehouse, INGEST_STREAM);
@@ -44,7 +60,7 @@ export function register(program: Command): void {
         }),
         ...(apiKey ? { apiKey } : {}),
       });
-      const app = createServer(api, { maxBodyBytes });
+      const app = createServer(api, { timeouts: { requestMs: opts.requestTimeout * 1000 } });
       const url = await app.listen({ host: opts.host, port: opts.port });
       printSummary({ url, warehouse, stream: INGEST_STREAM });
       await new Promise<void>((done) => {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envelopeRecords } from '../../../src/api/envelope.ts';
+import { MAX_RECORD_BYTES } from '../../../src/api/limits.ts';
 import { createIngestHandler, ingestApiFromEnv } from '../../../src/handlers/ingest-api.ts';
 import { jobsTableDefinition, runsTableDefinition } from '../../../src/metadata/dynamodb.ts';
 import { readKinesisStream } from '../../../src/stream/kinesis.ts';
@@ -65,5 +66,45 @@ describe('ingest Lambda handler (API Gateway v2 → Kinesis + DynamoDB in moto)'
     const rejected = await handler({ ...template, body: Buffer.from('{"event_id": 1}\n').toString('base64') });
     expect(rejected.statusCode).toBe(400);
     expect((await readKinesisStream(new KinesisClient(moto.clientConfig), 'lakehouse-test-ingest')).length).toBe(1);
+  });
+
+  it('hostile bodies get the same bounded 4xx as over HTTP and publish nothing: bad UTF-8, 10,000 levels, a 900 KiB record, 130,000 lines', async () => {
+    const handler = createIngestHandler(() =>
+      ingestApiFromEnv({ kinesis: moto.clientConfig, dynamodb: moto.clientConfig }),
+    );
+    const kinesis = new KinesisClient(moto.clientConfig);
+    const before = (await readKinesisStream(kinesis, 'lakehouse-test-ingest')).length;
+    const post = async (body: Buffer, type: string) => {
+      const result = await handler({
+        ...template,
+        headers: { ...template.headers, 'Content-Type': type },
+        body: body.toString('base64'),
+        isBase64Encoded: true,
+      });
+      return {
+        status: result.statusCode,
+        bytes: Buffer.byteLength(result.body ?? ''),
+        body: JSON.parse(result.body ?? '') as { records?: { violations: { rule: string }[] }[] },
+      };
+    };
+    const event = JSON.stringify(validEvent({ event_id: '00000000-0000-4000-8000-000000000099' }));
+    const [head, tail] = event.split('"s-1"') as [string, string];
+    const badUtf8 = await post(
+      Buffer.concat([Buffer.from(head), Buffer.from([0x22, 0xff, 0x22]), Buffer.from(tail)]),
+      'application/json',
+    );
+    expect(badUtf8.status).toBe(400);
+    expect(badUtf8.body.records?.[0]?.violations[0]?.rule).toBe('encoding');
+    const deep = await post(Buffer.from(`{"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`), 'application/json');
+    expect(deep.status).toBe(400);
+    expect(deep.body.records?.[0]?.violations[0]?.rule).toBe('too_deep');
+    const padded = Buffer.concat([Buffer.from('{'), Buffer.alloc(MAX_RECORD_BYTES, 0x20), Buffer.from(event.slice(1))]);
+    const large = await post(padded, 'application/x-ndjson');
+    expect(large.status).toBe(400);
+    expect(large.body.records?.[0]?.violations[0]?.rule).toBe('too_large');
+    const many = await post(Buffer.from('{}\n'.repeat(130_000)), 'application/x-ndjson');
+    expect(many.status).toBe(413);
+    for (const answer of [badUtf8, deep, large, many]) expect(answer.bytes).toBeLessThan(1024);
+    expect((await readKinesisStream(kinesis, 'lakehouse-test-ingest')).length).toBe(before);
   });
 });

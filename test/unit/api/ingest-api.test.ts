@@ -2,34 +2,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { envelopeRecords } from '../../../src/api/envelope.ts';
-import { createServer } from '../../../src/api/server.ts';
+import { MAX_RECORD_BYTES, MAX_RECORD_DEPTH, MAX_RECORDS_PER_REQUEST } from '../../../src/api/limits.ts';
 import { IngestApi } from '../../../src/api/service.ts';
 import { BUILTIN_CONTRACTS, loadContract } from '../../../src/contracts/load.ts';
 import { SqliteMetadataStore, metadataDbPath } from '../../../src/metadata/index.ts';
 import { LocalStream, LogReader, localStreamDir } from '../../../src/stream/index.ts';
 import { validEvent } from '../../helpers/collect.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { startLocalApi } from './local-api.ts';
 
-const warehouse = tempDir();
 let base = '';
+let reader: LogReader;
 let close: () => Promise<void> = async () => {};
-const reader = new LogReader(localStreamDir(warehouse, 'ingest'));
 const published = async () => (await reader.read(0, 10_000)).map((e) => envelopeRecords(e.data));
 
 beforeAll(async () => {
-  const contracts = await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name)));
-  const stream = await LocalStream.open(warehouse, 'ingest');
-  const metadata = new SqliteMetadataStore(metadataDbPath(warehouse));
-  const api = new IngestApi({ contracts, stream, metadata, maxBodyBytes: 64 * 1024 });
-  const app = createServer(api, { maxBodyBytes: 64 * 1024 });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  close = async () => {
-    await app.close();
-    await stream.close();
-    await metadata.close();
-  };
+  const local = await startLocalApi(await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name))), {
+    maxBodyBytes: 64 * 1024,
+  });
+  ({ base, close } = local);
+  reader = new LogReader(localStreamDir(local.warehouse, 'ingest'));
 });
 afterAll(() => close());
 
@@ -138,6 +130,31 @@ describe('ingest API', () => {
     const validate = ajv.compile({ $ref: 'doc#/components/schemas/events' });
     expect(validate(validEvent())).toBe(true);
     expect(validate({ ...validEvent(), event_type: 'hover' })).toBe(false);
+  });
+
+  it('publishes its limits in the OpenAPI document, and a real 400 matches the documented Rejected schema', async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<string, { post: { description: string; 'x-lakehouse-limits': Record<string, number> } }>;
+      components: Record<string, unknown>;
+    };
+    const operation = doc.paths['/v1/datasets/events/records']?.post;
+    expect(operation?.['x-lakehouse-limits']).toMatchObject({
+      maxBodyBytes: 64 * 1024,
+      maxRecordBytes: MAX_RECORD_BYTES,
+      maxRecordsPerRequest: MAX_RECORDS_PER_REQUEST,
+      maxRecordDepth: MAX_RECORD_DEPTH,
+    });
+    expect(operation?.description).toContain(`at most 65536 bytes and ${MAX_RECORDS_PER_REQUEST} records`);
+    expect(operation?.description).toContain(`${MAX_RECORD_BYTES} bytes as published`);
+    const ajv = new Ajv2020({ strict: false });
+    ajv.addSchema({ $id: 'doc', components: doc.components });
+    const rejected = ajv.compile({ $ref: 'doc#/components/schemas/Rejected' });
+    const many = JSON.stringify(Array.from({ length: 150 }, (_, i) => ({ n: i, event_id: 'x' })));
+    const response = await post('events', many);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { truncated: boolean };
+    expect(body.truncated).toBe(true);
+    expect(rejected(body), JSON.stringify(rejected.errors)).toBe(true);
   });
 });
 
