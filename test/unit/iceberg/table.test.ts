@@ -11,7 +11,16 @@ import { ancestors } from '../../../src/iceberg/metadata.ts';
 import { readDataFile } from '../../../src/iceberg/reader.ts';
 import { evolveSchema, fieldsOfSchema, schemaFromFields, currentSchema } from '../../../src/iceberg/schema.ts';
 import { liveFiles, SnapshotProducer } from '../../../src/iceberg/snapshot.ts';
+import {
+  CHECKPOINT_HISTORY,
+  CHECKPOINT_HISTORY_LIMIT,
+  CHECKPOINT_SOURCE,
+  committedCheckpoint,
+  withCheckpoint,
+} from '../../../src/iceberg/checkpoints.ts';
+import { expireSnapshots } from '../../../src/iceberg/maintenance.ts';
 import { Table } from '../../../src/iceberg/table.ts';
+import type { TableMetadata } from '../../../src/iceberg/types.ts';
 import { BatchBuilder, type RecordBatch } from '../../../src/records/batch.ts';
 import { RecordProcessor } from '../../../src/records/pipeline.ts';
 import { eventRecords } from '../../../src/sample/generate.ts';
@@ -108,6 +117,43 @@ describe('commits on the SQL catalog', () => {
       'lakehouse.checkpoint.offset': '10',
     });
     await catalog.close();
+  });
+
+  it('keeps a committed checkpoint through snapshot expiry: the history lives in a table property', async () => {
+    const contract = await loadContract('events');
+    const catalog = new SqlCatalog({ warehouse: `${dir}/w6` });
+    const table = await Table.createOrLoad(catalog, parseTableIdentifier('raw.events'), contract);
+    const a = { source: 'sha256:a', offset: 100n };
+    const b = { source: 'sha256:b', offset: 200n };
+    expect((await table.append(await eventsBatch(contract, 6), { checkpoint: a })).noop).toBe(false);
+    expect((await table.append(await eventsBatch(contract, 7), { checkpoint: b })).noop).toBe(false);
+    const expired = await expireSnapshots(table, { olderThanMs: Date.now() + 1000 });
+    expect(expired.expiredSnapshots).toHaveLength(1); // A's snapshot, and with it A's summary, is gone
+    await table.refresh();
+    expect(table.metadata.snapshots.map((s) => s.summary[CHECKPOINT_SOURCE])).toEqual(['sha256:b']);
+    expect(committedCheckpoint(table.metadata, a.source)).toBe(100n);
+    expect((await table.append(await eventsBatch(contract, 6), { checkpoint: a })).noop).toBe(true);
+    expect((await table.append(await eventsBatch(contract, 6), { checkpoint: { ...a, offset: 101n } })).noop).toBe(
+      false,
+    );
+    const live = await liveFiles(catalog.io, table.metadata);
+    expect(live.reduce((n, f) => n + f.entry.dataFile.recordCount, 0n)).toBe(150n);
+    await catalog.close();
+  });
+
+  it('bounds the checkpoint history: the least recently committed sources fall out first', () => {
+    const base = { properties: {}, snapshots: [] } as unknown as TableMetadata;
+    let metadata = base;
+    for (let i = 0; i < 5; i++) metadata = withCheckpoint(metadata, { source: `s${i}`, offset: BigInt(i) }, 3);
+    metadata = withCheckpoint(metadata, { source: 's2', offset: 1n }, 3); // re-committed: newest, offset kept at 2
+    expect(JSON.parse(metadata.properties[CHECKPOINT_HISTORY] ?? '')).toEqual([
+      ['s3', '3'],
+      ['s4', '4'],
+      ['s2', '2'],
+    ]);
+    expect(committedCheckpoint(metadata, 's1')).toBeUndefined();
+    expect(committedCheckpoint(metadata, 's4')).toBe(4n);
+    expect(CHECKPOINT_HISTORY_LIMIT).toBe(500);
   });
 
   it('turns a concurrent re-run of a committed checkpoint into a no-op and removes its files', async () => {
