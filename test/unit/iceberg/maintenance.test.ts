@@ -5,25 +5,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { parseTableIdentifier } from '../../../src/catalog/catalog.ts';
 import { SqlCatalog } from '../../../src/catalog/sql.ts';
 import { loadContract } from '../../../src/contracts/load.ts';
-import { withLineage } from '../../../src/iceberg/lineage.ts';
 import { removeOrphanFiles } from '../../../src/iceberg/maintenance.ts';
 import { liveFiles } from '../../../src/iceberg/snapshot.ts';
 import { Table } from '../../../src/iceberg/table.ts';
-import { BatchBuilder, type RecordBatch } from '../../../src/records/batch.ts';
-import { RecordProcessor } from '../../../src/records/pipeline.ts';
-import { eventRecords } from '../../../src/sample/generate.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-
-async function eventsBatch(seed: number): Promise<RecordBatch> {
-  const contract = await loadContract('events');
-  const processor = new RecordProcessor(contract);
-  const builder = new BatchBuilder(contract);
-  for (const line of eventRecords(40, { seed, invalidRate: 0 })) {
-    const row = processor.toRow(JSON.parse(line), false);
-    if (Array.isArray(row)) builder.append(row);
-  }
-  return withLineage(builder.flush(), `test:${seed}`, 1_700_000_000_000_000n);
-}
+import { eventsBatch } from './helpers.ts';
 
 const anHourAgo = () => new Date(Date.now() - 3600_000);
 
@@ -33,13 +19,13 @@ describe('removeOrphanFiles', () => {
     const contract = await loadContract('events');
     const id = parseTableIdentifier('raw.events');
     const table = await Table.createOrLoad(catalog, id, contract);
-    await table.append(await eventsBatch(1));
+    await table.append(eventsBatch(contract, 1, 40));
     // A killed writer's files (old), a writer in flight (young), and a slow writer whose files are old but which
     // commits while the orphan scan is listing the table location.
-    const killed = await table.writeFiles(await eventsBatch(2));
-    const inFlight = await table.writeFiles(await eventsBatch(3));
+    const killed = await table.writeFiles(eventsBatch(contract, 2, 40));
+    const inFlight = await table.writeFiles(eventsBatch(contract, 3, 40));
     const slow = await Table.load(catalog, id);
-    const slowFiles = await slow.writeFiles(await eventsBatch(4));
+    const slowFiles = await slow.writeFiles(eventsBatch(contract, 4, 40));
     for (const f of [...killed, ...slowFiles]) await utimes(f.filePath, anHourAgo(), anHourAgo());
 
     const list = catalog.io.list.bind(catalog.io);

@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SqlCatalog } from '../../../src/catalog/sql.ts';
 import { parseTableIdentifier } from '../../../src/catalog/catalog.ts';
 import { loadContract } from '../../../src/contracts/load.ts';
-import type { Contract } from '../../../src/contracts/model.ts';
 import { commitWithRetry } from '../../../src/iceberg/commit.ts';
-import { withLineage } from '../../../src/iceberg/lineage.ts';
 import { ancestors } from '../../../src/iceberg/metadata.ts';
 import { readDataFile } from '../../../src/iceberg/reader.ts';
 import { evolveSchema, fieldsOfSchema, schemaFromFields, currentSchema } from '../../../src/iceberg/schema.ts';
@@ -21,20 +19,8 @@ import {
 import { expireSnapshots } from '../../../src/iceberg/maintenance.ts';
 import { Table } from '../../../src/iceberg/table.ts';
 import type { TableMetadata } from '../../../src/iceberg/types.ts';
-import { BatchBuilder, type RecordBatch } from '../../../src/records/batch.ts';
-import { RecordProcessor } from '../../../src/records/pipeline.ts';
-import { eventRecords } from '../../../src/sample/generate.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-
-async function eventsBatch(contract: Contract, seed: number, count = 50): Promise<RecordBatch> {
-  const processor = new RecordProcessor(contract);
-  const builder = new BatchBuilder(contract);
-  for (const line of eventRecords(count, { seed, invalidRate: 0 })) {
-    const row = processor.toRow(JSON.parse(line), false);
-    if (Array.isArray(row)) builder.append(row);
-  }
-  return withLineage(builder.flush(), `test:${seed}`, 1_700_000_000_000_000n);
-}
+import { eventsBatch } from './helpers.ts';
 
 describe('Iceberg schema from a contract', () => {
   it('maps types, keeps field ids and marks only required non-null fields required', async () => {
@@ -76,14 +62,14 @@ describe('commits on the SQL catalog', () => {
     const id = parseTableIdentifier('raw.events');
     const mine = await Table.create(catalog, id, contract);
     const theirs = await Table.load(catalog, id);
-    const myBatch = await eventsBatch(contract, 1);
+    const myBatch = eventsBatch(contract, 1);
     const files = await mine.writeFiles(myBatch);
     const producer = new SnapshotProducer(catalog.io, { operation: 'append', added: files });
     let theirSnapshot: bigint | undefined;
     const committed = await commitWithRetry(catalog, id, async (base) => {
       if (theirSnapshot === undefined) {
         // The other writer commits after we read the base: our first attempt must lose.
-        theirSnapshot = (await theirs.append(await eventsBatch(contract, 2))).snapshotId;
+        theirSnapshot = (await theirs.append(eventsBatch(contract, 2))).snapshotId;
       }
       const produced = await producer.produce(base.metadata, base.metadataLocation);
       return { metadata: produced.metadata, result: produced.snapshotId, attemptFiles: produced.attemptFiles };
@@ -104,7 +90,7 @@ describe('commits on the SQL catalog', () => {
     const contract = await loadContract('events');
     const catalog = new SqlCatalog({ warehouse: `${dir}/w2` });
     const table = await Table.createOrLoad(catalog, parseTableIdentifier('raw.events'), contract);
-    const batch = await eventsBatch(contract, 3);
+    const batch = eventsBatch(contract, 3);
     const first = await table.append(batch, { checkpoint: { source: 'kinesis:shard-1', offset: 10n } });
     expect(first.noop).toBe(false);
     expect((await table.append(batch, { checkpoint: { source: 'kinesis:shard-1', offset: 10n } })).noop).toBe(true);
@@ -125,17 +111,15 @@ describe('commits on the SQL catalog', () => {
     const table = await Table.createOrLoad(catalog, parseTableIdentifier('raw.events'), contract);
     const a = { source: 'sha256:a', offset: 100n };
     const b = { source: 'sha256:b', offset: 200n };
-    expect((await table.append(await eventsBatch(contract, 6), { checkpoint: a })).noop).toBe(false);
-    expect((await table.append(await eventsBatch(contract, 7), { checkpoint: b })).noop).toBe(false);
+    expect((await table.append(eventsBatch(contract, 6), { checkpoint: a })).noop).toBe(false);
+    expect((await table.append(eventsBatch(contract, 7), { checkpoint: b })).noop).toBe(false);
     const expired = await expireSnapshots(table, { olderThanMs: Date.now() + 1000 });
     expect(expired.expiredSnapshots).toHaveLength(1); // A's snapshot, and with it A's summary, is gone
     await table.refresh();
     expect(table.metadata.snapshots.map((s) => s.summary[CHECKPOINT_SOURCE])).toEqual(['sha256:b']);
     expect(committedCheckpoint(table.metadata, a.source)).toBe(100n);
-    expect((await table.append(await eventsBatch(contract, 6), { checkpoint: a })).noop).toBe(true);
-    expect((await table.append(await eventsBatch(contract, 6), { checkpoint: { ...a, offset: 101n } })).noop).toBe(
-      false,
-    );
+    expect((await table.append(eventsBatch(contract, 6), { checkpoint: a })).noop).toBe(true);
+    expect((await table.append(eventsBatch(contract, 6), { checkpoint: { ...a, offset: 101n } })).noop).toBe(false);
     const live = await liveFiles(catalog.io, table.metadata);
     expect(live.reduce((n, f) => n + f.entry.dataFile.recordCount, 0n)).toBe(150n);
     await catalog.close();
@@ -162,7 +146,7 @@ describe('commits on the SQL catalog', () => {
     const id = parseTableIdentifier('raw.events');
     const first = await Table.createOrLoad(catalog, id, contract);
     const second = await Table.load(catalog, id);
-    const batch = await eventsBatch(contract, 5);
+    const batch = eventsBatch(contract, 5);
     const checkpoint = { source: 'file:x', offset: 1n };
     // Both runs wrote their files before either committed.
     const filesA = await first.writeFiles(batch);
@@ -180,7 +164,7 @@ describe('commits on the SQL catalog', () => {
     const contract = await loadContract('events');
     const catalog = new SqlCatalog({ warehouse: `${dir}/w3` });
     const table = await Table.create(catalog, parseTableIdentifier('raw.events'), contract);
-    const batch = await eventsBatch(contract, 4, 30);
+    const batch = eventsBatch(contract, 4, 30);
     const files = await table.writeFiles(batch);
     const fields = fieldsOfSchema(currentSchema(table.metadata));
     const byId = new Map<string, Record<string, unknown>>();
