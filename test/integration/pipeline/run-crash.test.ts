@@ -43,13 +43,13 @@ function launch(args: readonly string[], env: Record<string, string> = {}): Laun
   return { child, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+async function until<T>(what: string, probe: () => T | undefined, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const value = probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
+    await sleep(intervalMs);
   }
 }
 
@@ -136,7 +136,9 @@ describe('lakehouse run killed with SIGKILL', () => {
   it('recovers on the next run: success, exact accounting, abandoned records, no orphaned dbt', async () => {
     // 1. Killed during ingest: users are in the stream, events are being posted.
     const ingesting = launch(['--no-dbt']);
-    await until('posting events', () => (/posting \d+ events/.test(ingesting.stderr()) ? true : undefined));
+    // Soon after the line, while the processor still waits for its batching window: a kill between a batch's
+    // processed commit and its job update would leave that job unfinished (the replay is a duplicate).
+    await until('posting events', () => (/posting \d+ events/.test(ingesting.stderr()) ? true : undefined), 5);
     await killed(ingesting);
     const afterIngestKill = await succeeds(['--no-dbt']);
     expect(afterIngestKill.run).toBe(1);
