@@ -1,7 +1,15 @@
 // The Iceberg writer's public surface (see README.md).
 export * from './types.ts';
-export { CHECKPOINT_OFFSET, CHECKPOINT_SOURCE, committedCheckpoint, Table } from './table.ts';
-export type { Checkpoint, CommitResult } from './table.ts';
+export { Table } from './table.ts';
+export type { CommitResult } from './table.ts';
+export {
+  CHECKPOINT_HISTORY,
+  CHECKPOINT_HISTORY_LIMIT,
+  CHECKPOINT_OFFSET,
+  CHECKPOINT_SOURCE,
+  committedCheckpoint,
+} from './checkpoints.ts';
+export type { Checkpoint } from './checkpoints.ts';
 export { commitWithRetry, loadTable } from './commit.ts';
 export type { CommitOptions, LoadedTable } from './commit.ts';
 export { compact, expireSnapshots, removeOrphanFiles } from './maintenance.ts';

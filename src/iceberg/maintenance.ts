@@ -1,6 +1,7 @@
 // Table maintenance: compaction (small files rewritten into target-size files in a `replace` snapshot), snapshot
 // expiry (with the manifest lists, manifests and data files that only expired snapshots reference), and removal of
 // orphan files (left by failed or killed writers) that no metadata references.
+import { LakehouseError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import type { Normalised } from '../records/values.ts';
 import { commitWithRetry, type CommitOptions } from './commit.ts';
@@ -181,30 +182,57 @@ export async function expireSnapshots(table: Table, options: ExpireOptions): Pro
 }
 
 export interface OrphanOptions {
-  /** Only files older than this (epoch ms) are removed, so in-flight writes are never touched (default: 3 days ago). */
+  /**
+   * Only files older than this (epoch ms) are removed (default: 3 days ago). Safe with concurrent writers as long as
+   * every writer commits within that long of writing its files: a write in flight is younger, and is never touched.
+   */
   readonly olderThanMs?: number;
   readonly dryRun?: boolean;
 }
 
-export async function removeOrphanFiles(table: Table, options: OrphanOptions = {}): Promise<{ orphans: string[] }> {
-  await table.refresh();
-  const io = table.catalog.io;
-  const olderThan = options.olderThanMs ?? Date.now() - 3 * 24 * 3600 * 1000;
+/** Every file the table's current metadata references: itself, the metadata log, and all snapshots' files. */
+async function referencedFiles(table: Table): Promise<Set<string>> {
   const m = table.metadata;
   const refs = await referencedBy(table, m.snapshots);
-  const keep = new Set<string>([
+  return new Set<string>([
     table.metadataLocation,
     ...m['metadata-log'].map((e) => e['metadata-file']),
     ...refs.lists,
     ...refs.manifests,
     ...refs.all,
   ]);
-  const orphans: string[] = [];
-  for (const file of await io.list(m.location)) {
-    if (keep.has(file.path) || file.modifiedMs >= olderThan) continue;
-    // Metadata files newer than the current one belong to a commit in flight elsewhere; never touch them.
-    if (file.path.endsWith('.metadata.json') && file.modifiedMs >= m['last-updated-ms']) continue;
-    orphans.push(file.path);
+}
+
+/**
+ * Removes what failed or killed writers left under the table location (data files never committed, metadata files
+ * never pointed at, temporary files), as Iceberg's remove_orphan_files does: a file goes only if it is older than the
+ * grace period and no snapshot or metadata file of the table references it. A commit that lands during the scan
+ * (a slow writer whose files are older than the grace period) is seen by reading the table again after listing; the
+ * scan is redone on the new metadata, so that commit's files are kept.
+ */
+export async function removeOrphanFiles(table: Table, options: OrphanOptions = {}): Promise<{ orphans: string[] }> {
+  const io = table.catalog.io;
+  const olderThan = options.olderThanMs ?? Date.now() - 3 * 24 * 3600 * 1000;
+  const scan = async (): Promise<string[]> => {
+    const m = table.metadata;
+    const keep = await referencedFiles(table);
+    const found: string[] = [];
+    for (const file of await io.list(m.location)) {
+      if (keep.has(file.path) || file.modifiedMs >= olderThan) continue;
+      // Metadata files newer than the current one belong to a commit in flight elsewhere; never touch them.
+      if (file.path.endsWith('.metadata.json') && file.modifiedMs >= m['last-updated-ms']) continue;
+      found.push(file.path);
+    }
+    return found;
+  };
+  await table.refresh();
+  let scanned = table.metadataLocation;
+  let orphans = await scan();
+  for (let pass = 1; (await table.refresh()).metadataLocation !== scanned; pass++) {
+    if (pass === 5)
+      throw new LakehouseError('CONFLICT', `${table.name} kept changing during the orphan scan; nothing was removed`);
+    scanned = table.metadataLocation;
+    orphans = await scan();
   }
   if (!options.dryRun) for (const path of orphans) await io.delete(path);
   log.info({ table: table.name, orphans: orphans.length, dryRun: !!options.dryRun }, 'removed orphan files');

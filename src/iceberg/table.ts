@@ -6,10 +6,17 @@ import { LakehouseError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { formatTableIdentifier, TableExistsError, type Catalog, type TableIdentifier } from '../catalog/catalog.ts';
 import { batchRows, isColumnarBatch, writeColumnarDataFiles, type WritableBatch } from './columnar/writer.ts';
+import {
+  CHECKPOINT_OFFSET,
+  CHECKPOINT_SOURCE,
+  committedCheckpoint,
+  withCheckpoint,
+  type Checkpoint,
+} from './checkpoints.ts';
 import { commitWithRetry, loadTable, type CommitOptions, type LoadedTable } from './commit.ts';
 import { failpoint } from './failpoints.ts';
 import { tableFields } from './lineage.ts';
-import { ancestors, newMetadataLocation, newTableMetadata, serializeMetadata, withMetadataLog } from './metadata.ts';
+import { newMetadataLocation, newTableMetadata, serializeMetadata, withMetadataLog } from './metadata.ts';
 import { partitionSpecFromContract, sortOrderFromContract } from './partition.ts';
 import { currentSchema, evolveSchema, highestFieldId, nestedField } from './schema.ts';
 import { SnapshotProducer, type Operation } from './snapshot.ts';
@@ -18,15 +25,7 @@ import { writeDataFiles, type WriteOptions } from './writer.ts';
 
 const log = createLogger('iceberg');
 
-/** Where a batch came from and how far it reached: recorded in the snapshot summary for exactly-once. */
-export interface Checkpoint {
-  readonly source: string;
-  /** Offset or sequence within the source; a batch whose offset is ≤ a committed one is a no-op. */
-  readonly offset: bigint;
-}
-
-export const CHECKPOINT_SOURCE = 'lakehouse.checkpoint.source';
-export const CHECKPOINT_OFFSET = 'lakehouse.checkpoint.offset';
+export { CHECKPOINT_OFFSET, CHECKPOINT_SOURCE, committedCheckpoint, type Checkpoint } from './checkpoints.ts';
 
 export interface CommitResult {
   readonly snapshotId: bigint | undefined;
@@ -36,14 +35,6 @@ export interface CommitResult {
   /** True when nothing was committed: an empty batch, or a checkpoint already committed. */
   readonly noop: boolean;
   readonly attempts: number;
-}
-
-/** The committed checkpoint for a source along the current snapshot's ancestry, if any. */
-export function committedCheckpoint(metadata: TableMetadata, source: string): bigint | undefined {
-  for (const snapshot of ancestors(metadata)) {
-    if (snapshot.summary[CHECKPOINT_SOURCE] === source) return BigInt(snapshot.summary[CHECKPOINT_OFFSET] ?? '-1');
-  }
-  return undefined;
 }
 
 export class Table {
@@ -243,7 +234,9 @@ export class Table {
           if (done !== undefined && done >= checkpoint.offset) return { result: 'duplicate' as const };
         }
         const produced = await producer.produce(base.metadata, base.metadataLocation);
-        return { metadata: produced.metadata, result: 'committed' as const, attemptFiles: produced.attemptFiles };
+        // The history property survives snapshot expiry, so the checkpoint outlives this snapshot's summary.
+        const metadata = checkpoint ? withCheckpoint(produced.metadata, checkpoint) : produced.metadata;
+        return { metadata, result: 'committed' as const, attemptFiles: produced.attemptFiles };
       },
       options,
     );

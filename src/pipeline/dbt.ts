@@ -33,8 +33,25 @@ export function dbtExecutable(): string {
   return dbt;
 }
 
-/** `dbt build --target local` with LAKEHOUSE_HOME set to the warehouse; artefacts go under <warehouse>/dbt. */
-export async function dbtBuild(warehouse: string, onLine?: (line: string) => void): Promise<DbtResult> {
+export interface DbtBuildOptions {
+  readonly onLine?: (line: string) => void;
+  /**
+   * Called once dbt runs, with its pid (also its process group id): a caller that can be killed records it, so that
+   * whoever recovers after it can stop a dbt left running (it holds the DuckDB file's lock).
+   */
+  readonly onStart?: (pid: number) => Promise<void>;
+}
+
+/** Signals that end this process while dbt runs are passed on to dbt's process group first. */
+const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * `dbt build --target local` with LAKEHOUSE_HOME set to the warehouse; artefacts go under <warehouse>/dbt. dbt runs
+ * in a process group of its own, so that it (and anything it starts) can be stopped as one: on SIGINT, SIGTERM or
+ * SIGHUP here, or on exit, the group is killed; after a SIGKILL here nothing can be, and recovery does it (run-lock.ts).
+ */
+export async function dbtBuild(warehouse: string, options: DbtBuildOptions = {}): Promise<DbtResult> {
+  const { onLine } = options;
   const targetPath = join(warehouse, 'dbt', 'target');
   const args = [
     'build',
@@ -53,7 +70,29 @@ export async function dbtBuild(warehouse: string, onLine?: (line: string) => voi
   const child = spawn(dbtExecutable(), args, {
     env: { ...process.env, LAKEHOUSE_HOME: warehouse, DBT_SEND_ANONYMOUS_USAGE_STATS: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const group = child.pid;
+  const stopGroup = (signal: NodeJS.Signals): void => {
+    if (group === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-group, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const onExit = (): void => stopGroup('SIGKILL');
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stopGroup(signal);
+    unhook();
+    process.kill(process.pid, signal); // the default action, now that no listener is left
+  };
+  const unhook = (): void => {
+    process.off('exit', onExit);
+    for (const signal of FORWARDED_SIGNALS) process.off(signal, onSignal);
+  };
+  process.on('exit', onExit);
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
   let output = '';
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -62,10 +101,21 @@ export async function dbtBuild(warehouse: string, onLine?: (line: string) => voi
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const code = await new Promise<number>((done, fail) => {
+  const closed = new Promise<number>((done, fail) => {
     child.once('error', fail);
     child.once('close', (c) => done(c ?? 1));
   });
+  let code: number;
+  try {
+    if (group !== undefined) await options.onStart?.(group);
+    code = await closed;
+  } catch (error) {
+    stopGroup('SIGKILL');
+    await closed.catch(() => undefined);
+    throw error;
+  } finally {
+    unhook();
+  }
   const runResults = join(targetPath, 'run_results.json');
   if (!existsSync(runResults)) {
     throw new LakehouseError(

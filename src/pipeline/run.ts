@@ -11,15 +11,15 @@ import { SqlCatalog } from '../catalog/sql.ts';
 import { BUILTIN_CONTRACTS, loadContract } from '../contracts/load.ts';
 import { createLogger } from '../log.ts';
 import { SqliteMetadataStore, metadataDbPath } from '../metadata/index.ts';
-import type { DatasetCounts } from '../metadata/types.ts';
-import type { QuarantineSink } from '../processor/types.ts';
-import type { QuarantineEntry } from '../records/pipeline.ts';
-import { QuarantineWriter } from '../records/quarantine.ts';
+import type { ApiJob, DatasetCounts } from '../metadata/types.ts';
+import { LocalFileIO } from '../io/local.ts';
+import { FileIOQuarantine } from '../processor/quarantine-sink.ts';
 import { SAMPLE_DATASETS, type SampleDataset } from '../sample/generate.ts';
 import { LocalStream } from '../stream/index.ts';
 import { startLocalProcessor } from './local-processor.ts';
 import { postRecords } from './client.ts';
 import { dbtBuild, type DbtResult } from './dbt.ts';
+import { RunLock, type Recovery } from './run-lock.ts';
 import { runQuery } from '../iceberg/query/query.ts';
 
 export const PIPELINE_NAME = 'lakehouse_local';
@@ -55,40 +55,43 @@ export interface RunSummary {
   readonly quality: { readonly passed: number; readonly failed: number; readonly failures: string[] };
   readonly dbt?: { readonly ok: boolean; readonly seconds: number; readonly models: number; readonly tests: number };
   readonly paths: Record<string, string>;
-}
-
-class LocalQuarantine implements QuarantineSink {
-  private readonly writers = new Map<string, QuarantineWriter>();
-  private readonly dir: string;
-  constructor(dir: string) {
-    this.dir = dir;
-  }
-  async write(dataset: string, entries: readonly QuarantineEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    let writer = this.writers.get(dataset);
-    if (!writer) {
-      await mkdir(join(this.dir, dataset), { recursive: true });
-      writer = new QuarantineWriter(join(this.dir, dataset, 'quarantine.ndjson'));
-      this.writers.set(dataset, writer);
-    }
-    await writer.write(entries);
-  }
-  async close(): Promise<void> {
-    for (const writer of this.writers.values()) await writer.close();
-  }
+  /** What this run cleaned up after runs that were killed before they finished (run-lock.ts). */
+  readonly recovered: Recovery;
 }
 
 export async function runLocalPipeline(options: RunOptions): Promise<RunSummary> {
+  await mkdir(options.warehouse, { recursive: true });
+  const metadata = new SqliteMetadataStore(metadataDbPath(options.warehouse));
+  try {
+    // One run per warehouse; taking the warehouse recovers from a run that was killed (run-lock.ts).
+    const { lock, recovery } = await RunLock.acquire(options.warehouse, metadata, PIPELINE_NAME);
+    try {
+      return await runHoldingWarehouse(options, metadata, lock, recovery);
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await metadata.close();
+  }
+}
+
+async function runHoldingWarehouse(
+  options: RunOptions,
+  metadata: SqliteMetadataStore,
+  lock: RunLock,
+  recovery: Recovery,
+): Promise<RunSummary> {
   const { warehouse } = options;
   const say = options.progress ?? (() => undefined);
-  await mkdir(warehouse, { recursive: true });
-  const metadata = new SqliteMetadataStore(metadataDbPath(warehouse));
+  // Runs that were killed count too: each run, finished or not, had its own week of sample data.
   const run = (await metadata.listRuns(PIPELINE_NAME)).length;
   const runId = randomUUID();
   const executionDate = new Date().toISOString();
+  await lock.record({ runId, executionDate });
   await metadata.startRun({ pipelineName: PIPELINE_NAME, executionDate, runId });
   const quarantineDir = join(warehouse, 'quarantine', `run-${String(run).padStart(4, '0')}-${runId.slice(0, 8)}`);
-  const quarantine = new LocalQuarantine(quarantineDir);
+  // One file per write, renamed into place whole: a run killed mid-write leaves no partial quarantine file.
+  const quarantine = new FileIOQuarantine(new LocalFileIO(), quarantineDir);
   const catalog = new SqlCatalog({ warehouse, name: 'lakehouse' });
   const stream = await LocalStream.open(warehouse, STREAM);
   const contracts = await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name)));
@@ -102,7 +105,7 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
     });
     const server = createServer(api);
     const url = await server.listen({ host: '127.0.0.1', port: 0 });
-    const { processor, consumer } = await startLocalProcessor({
+    const { consumer } = await startLocalProcessor({
       warehouse,
       stream: STREAM,
       contracts,
@@ -117,7 +120,6 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
     // Each run covers the next week of event time, with new orders and new versions of the same users.
     const start = new Date(Date.UTC(2026, 10, 1) + run * 7 * DAY_MS);
     const acceptedAt = new Map<string, number>();
-    const jobsByDataset = new Map<string, string[]>();
     for (const dataset of ['users', 'events', 'orders'] as SampleDataset[]) {
       const lines = [
         ...SAMPLE_DATASETS[dataset](options.counts[dataset], {
@@ -132,7 +134,6 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
       const posted = await postRecords(url, dataset, lines, { source: `sample:${dataset}:run-${run}` });
       await quarantine.write(dataset, posted.quarantined);
       for (const [job, at] of posted.acceptedAt) acceptedAt.set(job, at);
-      jobsByDataset.set(dataset, posted.jobIds);
       datasets[dataset] = {
         received: posted.received,
         accepted: 0,
@@ -149,19 +150,24 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
     await consumer.close();
     await server.close();
 
-    for (const outcome of processor.outcomes) {
-      const summary = datasets[outcome.dataset];
-      if (!summary || outcome.duplicate) continue;
-      summary.accepted += outcome.accepted;
-      summary.quarantined += outcome.quarantined;
-      if (outcome.snapshotId) summary.snapshots.push(outcome.snapshotId);
+    // This run's counts are its own jobs' counts. The processor also commits what a killed run left in the stream
+    // (exactly once), and those records are not this run's: counting processor outcomes would mix them in.
+    for (const job of latencies.jobs) {
+      const summary = datasets[job.dataset];
+      if (!summary) continue;
+      summary.accepted += job.counts.accepted ?? 0;
+      summary.quarantined += job.counts.quarantined ?? 0;
+      if (job.snapshotId && !summary.snapshots.includes(job.snapshotId)) summary.snapshots.push(job.snapshotId);
     }
-    await quarantine.close();
 
     let dbt: DbtResult | undefined;
     if (options.dbt !== false) {
       say('building the marts with dbt (local target: DuckDB over the Iceberg tables)');
-      dbt = await dbtBuild(warehouse, (line) => log.debug({ dbt: line }));
+      dbt = await dbtBuild(warehouse, {
+        onLine: (line) => log.debug({ dbt: line }),
+        onStart: (dbtPid) => lock.record({ runId, executionDate, dbtPid }),
+      });
+      await lock.record({ runId, executionDate });
     }
     const marts: Record<string, number> = {};
     if (dbt) {
@@ -237,6 +243,7 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
         stream: join(warehouse, 'stream', STREAM),
         quarantine: quarantineDir,
       },
+      recovered: recovery,
     };
   } catch (error) {
     await metadata
@@ -246,7 +253,6 @@ export async function runLocalPipeline(options: RunOptions): Promise<RunSummary>
   } finally {
     await stream.close();
     await catalog.close();
-    await metadata.close();
   }
 }
 
@@ -254,9 +260,10 @@ async function waitForJobs(
   metadata: SqliteMetadataStore,
   acceptedAt: ReadonlyMap<string, number>,
   timeoutMs: number,
-): Promise<{ failed: number; summary: RunSummary['latency'] }> {
+): Promise<{ failed: number; summary: RunSummary['latency']; jobs: ApiJob[] }> {
   const pending = new Set(acceptedAt.keys());
   const latencies: number[] = [];
+  const jobs: ApiJob[] = [];
   let failed = 0;
   const deadline = Date.now() + timeoutMs;
   while (pending.size) {
@@ -264,6 +271,7 @@ async function waitForJobs(
       const job = await metadata.getJob(jobId);
       if (job?.status === 'committed' || job?.status === 'failed') {
         pending.delete(jobId);
+        jobs.push(job);
         if (job.status === 'failed') failed++;
         latencies.push(Date.parse(job.updatedAt) - (acceptedAt.get(jobId) ?? Date.parse(job.createdAt)));
       }
@@ -274,8 +282,10 @@ async function waitForJobs(
   }
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  jobs.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
   return {
     failed,
+    jobs,
     summary: { jobs: latencies.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: latencies[latencies.length - 1] ?? 0 },
   };
 }

@@ -2,9 +2,13 @@
 // batching window), hands each batch to a `BatchHandler` with the ReportBatchItemFailures contract, retries from
 // the first failed record at most `maxRetries` times, then dead-letters the failed records and moves on, and
 // checkpoints durably after every handled batch. Delivery is at-least-once: after a crash the batch in flight is
-// delivered again, so handlers must be idempotent (the processor is, through its Iceberg checkpoint).
+// delivered again, so handlers must be idempotent (the processor is, through its Iceberg checkpoint). The batch in
+// flight is recorded before the handler sees it, and after a crash exactly that batch comes again, however many
+// records have arrived since: a handler that recognises a batch by its last sequence number (the processor's
+// checkpoint) then sees the same batch, never a larger one that would mix committed records with new ones.
 //
-//   <warehouse>/stream/<name>/checkpoint-<consumer>.json   next offset to deliver (atomic rename, fsynced)
+//   <warehouse>/stream/<name>/checkpoint-<consumer>.json   next offset to deliver, and the end of the batch in
+//                                                            flight if any (atomic rename, fsynced)
 //   <warehouse>/stream/<name>/dead-letter.ndjson            one JSON line per record given up on
 import { appendFile, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -68,6 +72,8 @@ interface Checkpoint {
   readonly consumer: string;
   readonly nextOffset: number;
   readonly nextSequenceNumber: string;
+  /** While a batch is being handled: where it ends (exclusive). It starts at `nextOffset`. */
+  readonly inFlightEndOffset?: number;
   readonly updatedAt: string;
 }
 
@@ -121,6 +127,8 @@ export class Consumer {
   private readonly pollMs: number;
   private readonly reader: LogReader;
   private next = 0;
+  /** The end of a batch that was in flight when the last process stopped: the first batch delivered again. */
+  private replayEnd: number | undefined;
   private started = false;
   private stopping = false;
 
@@ -162,6 +170,8 @@ export class Consumer {
         throw new Error(`checkpoint ${this.checkpointPath} has no valid nextOffset`);
       }
       this.next = parsed.nextOffset;
+      const end = parsed.inFlightEndOffset;
+      if (typeof end === 'number' && Number.isSafeInteger(end) && end > this.next) this.replayEnd = end;
     } else {
       this.next = this.options.startingPosition === 'LATEST' ? await this.reader.committedOffset() : 0;
     }
@@ -180,6 +190,7 @@ export class Consumer {
    */
   async poll(): Promise<BatchOutcome | undefined> {
     await this.start();
+    if (this.replayEnd !== undefined) return this.replay(this.replayEnd);
     let entries = await this.reader.read(this.next, this.batchSize);
     if (entries.length === 0) {
       const committed = await this.reader.committedOffset();
@@ -239,9 +250,26 @@ export class Consumer {
     await this.reader.close();
   }
 
+  /** Delivers again, whole and alone, the batch that was in flight when the last process stopped. */
+  private async replay(end: number): Promise<BatchOutcome> {
+    let entries: LogEntry[] = [];
+    while (this.next + entries.length < end) {
+      const more = await this.reader.read(this.next + entries.length, end - this.next - entries.length);
+      if (more.length === 0)
+        throw new Error(
+          `checkpoint ${this.checkpointPath} has a batch in flight up to offset ${end} past the stream end`,
+        );
+      entries = entries.concat(more);
+    }
+    this.replayEnd = undefined;
+    return this.deliver(entries.map(toConsumed));
+  }
+
   private async deliver(batch: readonly ConsumedRecord[]): Promise<BatchOutcome> {
     const first = batch[0] as ConsumedRecord;
-    const endOffset = this.next + batch.length;
+    const startOffset = this.next;
+    const endOffset = startOffset + batch.length;
+    await this.checkpoint(startOffset, endOffset);
     let remaining = batch;
     let attempts = 0;
     for (;;) {
@@ -271,7 +299,8 @@ export class Consumer {
         error = thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown);
       }
       // Records before the first failure are done: checkpoint them, as Lambda does before it retries.
-      if (failedFrom > 0) await this.checkpoint(this.next + (batch.length - remaining.length) + failedFrom);
+      if (failedFrom > 0)
+        await this.checkpoint(startOffset + (batch.length - remaining.length) + failedFrom, endOffset);
       remaining = remaining.slice(failedFrom);
       if (attempts > this.maxRetries) {
         const dead = remaining.filter((r) => failedIds.has(r.sequenceNumber));
@@ -319,11 +348,13 @@ export class Consumer {
     await appendFile(this.deadLetterPath, lines.join(''), { flush: true });
   }
 
-  private async checkpoint(nextOffset: number): Promise<void> {
+  /** Records the next offset to deliver, and with `inFlightEnd` the batch [nextOffset, inFlightEnd) being handled. */
+  private async checkpoint(nextOffset: number, inFlightEnd?: number): Promise<void> {
     const checkpoint: Checkpoint = {
       consumer: this.consumerName,
       nextOffset,
       nextSequenceNumber: formatSequenceNumber(nextOffset),
+      ...(inFlightEnd !== undefined ? { inFlightEndOffset: inFlightEnd } : {}),
       updatedAt: new Date().toISOString(),
     };
     await writeFileAtomic(this.checkpointPath, `${JSON.stringify(checkpoint)}\n`);

@@ -13,6 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { decodeFrame, frameSize, writeFrame } from './frame.ts';
+import { acquirePidLock, releasePidLock, type PidLock } from './pid-lock.ts';
 import type { FrameRecord } from './frame.ts';
 
 const SEGMENT_SUFFIX = '.seg';
@@ -93,39 +94,14 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Takes the single-writer lock: a file holding our pid, created exclusively. A lock left by a dead process is taken over. */
-async function acquireLock(dir: string): Promise<string> {
+/** Takes the single-writer lock; a lock left by a dead process is taken over. */
+async function acquireLock(dir: string): Promise<PidLock> {
   const path = join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fh = await open(path, 'wx');
-      try {
-        await fh.writeFile(String(process.pid));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      return path;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
-      throw new LogLockedError(`stream log ${dir} is already open for writing by process ${owner} (${path})`);
-    }
-    // Empty (a writer died between create and write) or dead owner: stale, remove and try again.
-    await unlink(path).catch(() => undefined);
-  }
-  throw new LogLockedError(`could not take the writer lock ${path}`);
+  return acquirePidLock(path, (owner) =>
+    owner
+      ? new LogLockedError(`stream log ${dir} is already open for writing by process ${owner} (${path})`)
+      : new LogLockedError(`could not take the writer lock ${path}`),
+  );
 }
 
 /** Scans a segment from its start; returns the valid records' end position and the next offset. */
@@ -175,7 +151,7 @@ interface PendingAppend {
 export class LogWriter {
   readonly dir: string;
   private readonly segmentBytes: number;
-  private readonly lockPath: string;
+  private readonly lock: PidLock;
   private segment: FileHandle;
   private segmentSize: number;
   private readonly head: FileHandle;
@@ -188,7 +164,7 @@ export class LogWriter {
   private constructor(
     dir: string,
     segmentBytes: number,
-    lockPath: string,
+    lock: PidLock,
     segment: FileHandle,
     segmentSize: number,
     head: FileHandle,
@@ -196,7 +172,7 @@ export class LogWriter {
   ) {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
-    this.lockPath = lockPath;
+    this.lock = lock;
     this.segment = segment;
     this.segmentSize = segmentSize;
     this.head = head;
@@ -213,7 +189,7 @@ export class LogWriter {
       throw new RangeError(`segmentBytes must be an integer of at least 1024, got ${segmentBytes}`);
     }
     await mkdir(dir, { recursive: true });
-    const lockPath = await acquireLock(dir);
+    const lock = await acquireLock(dir);
     try {
       const bases = await listSegments(dir);
       const base = bases.at(-1) ?? 0;
@@ -237,9 +213,9 @@ export class LogWriter {
       const head = await openForWriting(join(dir, HEAD_FILE));
       await head.write(encodeHead(next), 0, HEAD_BYTES, 0);
       await head.datasync();
-      return new LogWriter(dir, segmentBytes, lockPath, segment, size, head, next);
+      return new LogWriter(dir, segmentBytes, lock, segment, size, head, next);
     } catch (error) {
-      await unlink(lockPath).catch(() => undefined);
+      await releasePidLock(lock);
       throw error;
     }
   }
@@ -347,7 +323,7 @@ export class LogWriter {
     while (this.flushing) await this.flushing;
     await this.segment.close();
     await this.head.close();
-    await unlink(this.lockPath).catch(() => undefined);
+    await releasePidLock(this.lock);
   }
 }
 

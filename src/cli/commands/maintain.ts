@@ -1,4 +1,4 @@
-// `lakehouse maintain <table>`: compaction, snapshot expiry and orphan-file removal, in that order.
+// `lakehouse maintain <table>|--all`: compaction, snapshot expiry and orphan-file removal, in that order.
 import type { Command } from 'commander';
 import { defaultWarehouse, formatTableIdentifier, openCatalog, parseTableIdentifier } from '../../catalog/index.ts';
 import { LakehouseError } from '../../errors.ts';
@@ -8,6 +8,8 @@ import { parsePositiveInt, printSummary } from '../output.ts';
 import { addCatalogOptions, type CatalogCliOptions } from './tables.ts';
 
 export interface MaintainOptions extends CatalogCliOptions {
+  /** Every table in the catalog instead of one (e.g. after a crash: orphans in raw.* and processed.*). */
+  readonly all?: boolean;
   readonly compact?: boolean;
   readonly targetFileMb?: number;
   readonly expireOlderThan?: string;
@@ -29,8 +31,10 @@ export function parseAge(text: string, now = Date.now()): number {
   return instant;
 }
 
-export async function maintain(name: string, options: MaintainOptions) {
-  const identifier = parseTableIdentifier(name);
+export async function maintain(name: string | undefined, options: MaintainOptions) {
+  if ((name === undefined) === !options.all)
+    throw new LakehouseError('CONFIG', 'give one table (namespace.table) or --all');
+  const identifiers = name === undefined ? undefined : [parseTableIdentifier(name)];
   if (!options.compact && options.expireOlderThan === undefined && !options.removeOrphans) {
     throw new LakehouseError(
       'CONFIG',
@@ -42,43 +46,50 @@ export async function maintain(name: string, options: MaintainOptions) {
     ...(options.catalog ? { catalog: options.catalog } : {}),
   });
   try {
-    const table = await Table.load(catalog, identifier);
-    const out: Record<string, unknown> = { table: formatTableIdentifier(identifier) };
-    if (options.compact) {
-      const r = await compact(table, {
-        ...(options.targetFileMb ? { targetFileBytes: options.targetFileMb * 1024 * 1024 } : {}),
-      });
-      out.compaction = {
-        snapshot_id: r.snapshotId?.toString() ?? null,
-        rewritten_files: r.rewrittenFiles,
-        added_files: r.addedFiles,
-        records: Number(r.records),
-      };
-    }
-    if (options.expireOlderThan !== undefined) {
-      const r = await expireSnapshots(table, {
-        olderThanMs: parseAge(options.expireOlderThan),
-        ...(options.retainLast ? { retainLast: options.retainLast } : {}),
-      });
-      out.expired = { snapshots: r.expiredSnapshots, deleted_files: r.deletedFiles.length };
-    }
-    if (options.removeOrphans) {
-      const r = await removeOrphanFiles(table, { olderThanMs: parseAge(options.orphanOlderThan ?? '3d') });
-      out.orphans = { deleted_files: r.orphans };
-    }
-    out.metadata_location = (await table.refresh()).metadataLocation;
-    return out;
+    const results: Record<string, unknown>[] = [];
+    for (const identifier of identifiers ?? (await catalog.listTables()))
+      results.push(await maintainTable(await Table.load(catalog, identifier), options));
+    return identifiers ? (results[0] as Record<string, unknown>) : { tables: results };
   } finally {
     await catalog.close();
   }
+}
+
+async function maintainTable(table: Table, options: MaintainOptions): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = { table: formatTableIdentifier(table.identifier) };
+  if (options.compact) {
+    const r = await compact(table, {
+      ...(options.targetFileMb ? { targetFileBytes: options.targetFileMb * 1024 * 1024 } : {}),
+    });
+    out.compaction = {
+      snapshot_id: r.snapshotId?.toString() ?? null,
+      rewritten_files: r.rewrittenFiles,
+      added_files: r.addedFiles,
+      records: Number(r.records),
+    };
+  }
+  if (options.expireOlderThan !== undefined) {
+    const r = await expireSnapshots(table, {
+      olderThanMs: parseAge(options.expireOlderThan),
+      ...(options.retainLast ? { retainLast: options.retainLast } : {}),
+    });
+    out.expired = { snapshots: r.expiredSnapshots, deleted_files: r.deletedFiles.length };
+  }
+  if (options.removeOrphans) {
+    const r = await removeOrphanFiles(table, { olderThanMs: parseAge(options.orphanOlderThan ?? '3d') });
+    out.orphans = { deleted_files: r.orphans };
+  }
+  out.metadata_location = (await table.refresh()).metadataLocation;
+  return out;
 }
 
 export function register(program: Command): void {
   addCatalogOptions(
     program
       .command('maintain')
-      .description('Compact small files, expire old snapshots and remove orphan files of a table')
-      .argument('<table>', 'namespace.table')
+      .description('Compact small files, expire old snapshots and remove orphan files of a table (or of all)')
+      .argument('[table]', 'namespace.table')
+      .option('--all', 'every table in the catalog')
       .option('--compact', 'rewrite small files of each partition into target-size files (a replace snapshot)')
       .option(
         '--target-file-mb <n>',
@@ -94,6 +105,10 @@ export function register(program: Command): void {
       .option('--remove-orphans', 'delete files under the table location that no metadata references')
       .option('--orphan-older-than <age>', 'only orphans older than this (default 3d: never a write in flight)'),
   )
-    .addHelpText('after', '\nPrints one JSON object: {"table","compaction","expired","orphans","metadata_location"}.')
-    .action(async (table: string, opts: MaintainOptions) => printSummary(await maintain(table, opts)));
+    .addHelpText(
+      'after',
+      '\nPrints one JSON object: {"table","compaction","expired","orphans","metadata_location"}; with --all,\n' +
+        '{"tables":[…]} with one such object per table. After a crashed writer: --all --remove-orphans.',
+    )
+    .action(async (table: string | undefined, opts: MaintainOptions) => printSummary(await maintain(table, opts)));
 }

@@ -137,6 +137,18 @@ describe('local consumer under kill -9', () => {
         child.stderr.on('data', (c: Buffer) => (err += c.toString()));
         const exited = new Promise<void>((done) => child.once('exit', () => done()));
         await new Promise<void>((done) => child.stdout.once('data', () => done()));
+        // Each trial gets past at least one batch before it is killed, however slow the machine.
+        const handledBefore = await readFile(out, 'utf8').then(
+          (t) => t.length,
+          () => 0,
+        );
+        while (
+          (await readFile(out, 'utf8').then(
+            (t) => t.length,
+            () => 0,
+          )) === handledBefore
+        )
+          await sleep(2);
         await sleep(10 + Math.random() * 60);
         child.kill('SIGKILL');
         await exited;

@@ -4,28 +4,23 @@ import { describe, expect, it } from 'vitest';
 import { SqlCatalog } from '../../../src/catalog/sql.ts';
 import { parseTableIdentifier } from '../../../src/catalog/catalog.ts';
 import { loadContract } from '../../../src/contracts/load.ts';
-import type { Contract } from '../../../src/contracts/model.ts';
 import { commitWithRetry } from '../../../src/iceberg/commit.ts';
-import { withLineage } from '../../../src/iceberg/lineage.ts';
 import { ancestors } from '../../../src/iceberg/metadata.ts';
 import { readDataFile } from '../../../src/iceberg/reader.ts';
 import { evolveSchema, fieldsOfSchema, schemaFromFields, currentSchema } from '../../../src/iceberg/schema.ts';
 import { liveFiles, SnapshotProducer } from '../../../src/iceberg/snapshot.ts';
+import {
+  CHECKPOINT_HISTORY,
+  CHECKPOINT_HISTORY_LIMIT,
+  CHECKPOINT_SOURCE,
+  committedCheckpoint,
+  withCheckpoint,
+} from '../../../src/iceberg/checkpoints.ts';
+import { expireSnapshots } from '../../../src/iceberg/maintenance.ts';
 import { Table } from '../../../src/iceberg/table.ts';
-import { BatchBuilder, type RecordBatch } from '../../../src/records/batch.ts';
-import { RecordProcessor } from '../../../src/records/pipeline.ts';
-import { eventRecords } from '../../../src/sample/generate.ts';
+import type { TableMetadata } from '../../../src/iceberg/types.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-
-async function eventsBatch(contract: Contract, seed: number, count = 50): Promise<RecordBatch> {
-  const processor = new RecordProcessor(contract);
-  const builder = new BatchBuilder(contract);
-  for (const line of eventRecords(count, { seed, invalidRate: 0 })) {
-    const row = processor.toRow(JSON.parse(line), false);
-    if (Array.isArray(row)) builder.append(row);
-  }
-  return withLineage(builder.flush(), `test:${seed}`, 1_700_000_000_000_000n);
-}
+import { eventsBatch } from './helpers.ts';
 
 describe('Iceberg schema from a contract', () => {
   it('maps types, keeps field ids and marks only required non-null fields required', async () => {
@@ -67,14 +62,14 @@ describe('commits on the SQL catalog', () => {
     const id = parseTableIdentifier('raw.events');
     const mine = await Table.create(catalog, id, contract);
     const theirs = await Table.load(catalog, id);
-    const myBatch = await eventsBatch(contract, 1);
+    const myBatch = eventsBatch(contract, 1);
     const files = await mine.writeFiles(myBatch);
     const producer = new SnapshotProducer(catalog.io, { operation: 'append', added: files });
     let theirSnapshot: bigint | undefined;
     const committed = await commitWithRetry(catalog, id, async (base) => {
       if (theirSnapshot === undefined) {
         // The other writer commits after we read the base: our first attempt must lose.
-        theirSnapshot = (await theirs.append(await eventsBatch(contract, 2))).snapshotId;
+        theirSnapshot = (await theirs.append(eventsBatch(contract, 2))).snapshotId;
       }
       const produced = await producer.produce(base.metadata, base.metadataLocation);
       return { metadata: produced.metadata, result: produced.snapshotId, attemptFiles: produced.attemptFiles };
@@ -95,7 +90,7 @@ describe('commits on the SQL catalog', () => {
     const contract = await loadContract('events');
     const catalog = new SqlCatalog({ warehouse: `${dir}/w2` });
     const table = await Table.createOrLoad(catalog, parseTableIdentifier('raw.events'), contract);
-    const batch = await eventsBatch(contract, 3);
+    const batch = eventsBatch(contract, 3);
     const first = await table.append(batch, { checkpoint: { source: 'kinesis:shard-1', offset: 10n } });
     expect(first.noop).toBe(false);
     expect((await table.append(batch, { checkpoint: { source: 'kinesis:shard-1', offset: 10n } })).noop).toBe(true);
@@ -110,13 +105,48 @@ describe('commits on the SQL catalog', () => {
     await catalog.close();
   });
 
+  it('keeps a committed checkpoint through snapshot expiry: the history lives in a table property', async () => {
+    const contract = await loadContract('events');
+    const catalog = new SqlCatalog({ warehouse: `${dir}/w6` });
+    const table = await Table.createOrLoad(catalog, parseTableIdentifier('raw.events'), contract);
+    const a = { source: 'sha256:a', offset: 100n };
+    const b = { source: 'sha256:b', offset: 200n };
+    expect((await table.append(eventsBatch(contract, 6), { checkpoint: a })).noop).toBe(false);
+    expect((await table.append(eventsBatch(contract, 7), { checkpoint: b })).noop).toBe(false);
+    const expired = await expireSnapshots(table, { olderThanMs: Date.now() + 1000 });
+    expect(expired.expiredSnapshots).toHaveLength(1); // A's snapshot, and with it A's summary, is gone
+    await table.refresh();
+    expect(table.metadata.snapshots.map((s) => s.summary[CHECKPOINT_SOURCE])).toEqual(['sha256:b']);
+    expect(committedCheckpoint(table.metadata, a.source)).toBe(100n);
+    expect((await table.append(eventsBatch(contract, 6), { checkpoint: a })).noop).toBe(true);
+    expect((await table.append(eventsBatch(contract, 6), { checkpoint: { ...a, offset: 101n } })).noop).toBe(false);
+    const live = await liveFiles(catalog.io, table.metadata);
+    expect(live.reduce((n, f) => n + f.entry.dataFile.recordCount, 0n)).toBe(150n);
+    await catalog.close();
+  });
+
+  it('bounds the checkpoint history: the least recently committed sources fall out first', () => {
+    const base = { properties: {}, snapshots: [] } as unknown as TableMetadata;
+    let metadata = base;
+    for (let i = 0; i < 5; i++) metadata = withCheckpoint(metadata, { source: `s${i}`, offset: BigInt(i) }, 3);
+    metadata = withCheckpoint(metadata, { source: 's2', offset: 1n }, 3); // re-committed: newest, offset kept at 2
+    expect(JSON.parse(metadata.properties[CHECKPOINT_HISTORY] ?? '')).toEqual([
+      ['s3', '3'],
+      ['s4', '4'],
+      ['s2', '2'],
+    ]);
+    expect(committedCheckpoint(metadata, 's1')).toBeUndefined();
+    expect(committedCheckpoint(metadata, 's4')).toBe(4n);
+    expect(CHECKPOINT_HISTORY_LIMIT).toBe(500);
+  });
+
   it('turns a concurrent re-run of a committed checkpoint into a no-op and removes its files', async () => {
     const contract = await loadContract('events');
     const catalog = new SqlCatalog({ warehouse: `${dir}/w5` });
     const id = parseTableIdentifier('raw.events');
     const first = await Table.createOrLoad(catalog, id, contract);
     const second = await Table.load(catalog, id);
-    const batch = await eventsBatch(contract, 5);
+    const batch = eventsBatch(contract, 5);
     const checkpoint = { source: 'file:x', offset: 1n };
     // Both runs wrote their files before either committed.
     const filesA = await first.writeFiles(batch);
@@ -134,7 +164,7 @@ describe('commits on the SQL catalog', () => {
     const contract = await loadContract('events');
     const catalog = new SqlCatalog({ warehouse: `${dir}/w3` });
     const table = await Table.create(catalog, parseTableIdentifier('raw.events'), contract);
-    const batch = await eventsBatch(contract, 4, 30);
+    const batch = eventsBatch(contract, 4, 30);
     const files = await table.writeFiles(batch);
     const fields = fieldsOfSchema(currentSchema(table.metadata));
     const byId = new Map<string, Record<string, unknown>>();

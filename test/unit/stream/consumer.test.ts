@@ -125,6 +125,64 @@ describe('Consumer', () => {
     await stream.close();
   });
 
+  it('after a crash, redelivers exactly the batch in flight, even when more records have arrived since', async () => {
+    const { warehouse, stream } = await streamWith(3);
+    const options = { warehouse, stream: 'events', batchSize: 10, maxBatchingWindowMs: 0 };
+    // The batch r0..r2 is being handled when the process dies: the handler never returns.
+    const stuck = new Consumer({ ...options, handler: () => new Promise(() => undefined) });
+    void stuck.poll();
+    await new Promise((r) => setTimeout(r, 50));
+    await stream.publish(Array.from({ length: 5 }, (_, i) => ({ partitionKey: 'k', data: text(`r${i + 3}`) })));
+    const seen: string[][] = [];
+    const restarted = new Consumer({
+      ...options,
+      handler: (batch) => {
+        seen.push(payloads(batch));
+        return Promise.resolve({ batchItemFailures: [] });
+      },
+    });
+    await restarted.drain();
+    // The same batch again (a handler's checkpoint of r2 recognises it), then the new records.
+    expect(seen).toEqual([
+      ['r0', 'r1', 'r2'],
+      ['r3', 'r4', 'r5', 'r6', 'r7'],
+    ]);
+    const checkpoint = JSON.parse(await readFile(restarted.checkpointPath, 'utf8')) as Record<string, unknown>;
+    expect(checkpoint.nextOffset).toBe(8);
+    expect(checkpoint.inFlightEndOffset).toBeUndefined();
+    await Promise.all([stuck.close(), restarted.close()]);
+    await stream.close();
+  });
+
+  it('checkpoints each partial failure where it starts, so a crash on the next retry loses nothing', async () => {
+    const { warehouse, stream } = await streamWith(6);
+    const options = { warehouse, stream: 'events', batchSize: 6, maxBatchingWindowMs: 0, retryDelayMs: 1 };
+    let attempt = 0;
+    const failing = new Consumer({
+      ...options,
+      handler: (batch) => {
+        attempt++;
+        if (attempt === 3) return new Promise(() => undefined); // the process dies on the third try
+        const failed = batch.filter((r) => decode(r.data) === (attempt === 1 ? 'r2' : 'r4'));
+        return Promise.resolve({ batchItemFailures: failed.map((r) => ({ itemIdentifier: r.sequenceNumber })) });
+      },
+    });
+    void failing.poll();
+    while (attempt < 3) await new Promise((r) => setTimeout(r, 5));
+    const seen: string[] = [];
+    const restarted = new Consumer({
+      ...options,
+      handler: (batch) => {
+        seen.push(...payloads(batch));
+        return Promise.resolve({ batchItemFailures: [] });
+      },
+    });
+    await restarted.drain();
+    expect(seen).toEqual(['r4', 'r5']);
+    await Promise.all([failing.close(), restarted.close()]);
+    await stream.close();
+  });
+
   it('retries from the first reported failure, then succeeds without redelivering what came before', async () => {
     const { warehouse, stream } = await streamWith(6);
     const calls: string[][] = [];
