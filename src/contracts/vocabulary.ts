@@ -45,7 +45,13 @@ function createAjv(): Ajv2020 {
           : undefined;
       const problem = checkXType(xType, data, parentSchema ?? {}, exactText);
       (validateXType as { errors?: KeywordError[] }).errors = problem
-        ? [{ keyword: 'x-type', message: problem.message, params: { xType, expected: problem.expected } }]
+        ? [
+            {
+              keyword: 'x-type',
+              message: problem.message,
+              params: { xType, expected: problem.expected, ...(exactText === undefined ? {} : { exactText }) },
+            },
+          ]
         : [];
       return problem === undefined;
     },
