@@ -103,7 +103,25 @@ interface Scan {
 const isObjectLevel = new Uint8Array(MAX_JSON_DEPTH + 1);
 const arrayIndex = new Int32Array(MAX_JSON_DEPTH + 1);
 const levelKey: (string | undefined)[] = new Array<string | undefined>(MAX_JSON_DEPTH + 1);
-const levelKeys: (Set<string> | undefined)[] = new Array<Set<string> | undefined>(MAX_JSON_DEPTH + 1);
+// The keys seen in each open object: an array while small (faster than a Set for a record's dozen keys).
+const levelKeys: string[][] = Array.from({ length: MAX_JSON_DEPTH + 1 }, () => []);
+const levelKeySet: (Set<string> | undefined)[] = new Array<Set<string> | undefined>(MAX_JSON_DEPTH + 1);
+const SMALL_OBJECT_KEYS = 16;
+
+/** Adds `key` to the object open at `depth`; false when it was there already. */
+function addKey(depth: number, key: string): boolean {
+  const keys = levelKeys[depth] as string[];
+  const set = levelKeySet[depth];
+  if (set) {
+    if (set.has(key)) return false;
+    set.add(key);
+    return true;
+  }
+  if (keys.includes(key)) return false;
+  keys.push(key);
+  if (keys.length === SMALL_OBJECT_KEYS) levelKeySet[depth] = new Set(keys);
+  return true;
+}
 
 /** One pass over the text: depth, keys per object, numbers that need their text. Tolerates broken JSON. */
 function scanStructure(text: string): Scan {
@@ -115,27 +133,26 @@ function scanStructure(text: string): Scan {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
       const start = i + 1;
-      let escaped = false;
-      for (i = start; i < n; i++) {
-        const s = text.charCodeAt(i);
-        if (s === 0x22) break;
-        if (s === 0x5c) {
-          escaped = true;
-          i++;
-        }
+      // The closing quote: the next one not escaped (preceded by an even number of backslashes).
+      i = text.indexOf('"', start);
+      while (i !== -1) {
+        let backslashes = 0;
+        while (text.charCodeAt(i - 1 - backslashes) === 0x5c) backslashes++;
+        if (backslashes % 2 === 0) break;
+        i = text.indexOf('"', i + 1);
       }
+      if (i === -1) return scan; // an unterminated string: JSON.parse reports it
       if (expectKey && depth > 0) {
         expectKey = false;
         let key = text.slice(start, i);
-        if (escaped) {
+        if (key.includes('\\')) {
           try {
             key = JSON.parse(`"${key}"`) as string;
           } catch {
             return scan; // a broken key: JSON.parse reports the text
           }
         }
-        const keys = levelKeys[depth] as Set<string>;
-        if (keys.has(key)) {
+        if (!addKey(depth, key)) {
           scan.problem = {
             rule: 'duplicate_key',
             message: `duplicate key ${JSON.stringify(key)} in one object`,
@@ -143,7 +160,6 @@ function scanStructure(text: string): Scan {
           };
           return scan;
         }
-        keys.add(key);
         levelKey[depth] = key;
       }
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
@@ -161,9 +177,8 @@ function scanStructure(text: string): Scan {
       arrayIndex[depth] = 0;
       levelKey[depth] = undefined;
       if (object) {
-        const keys = levelKeys[depth];
-        if (keys) keys.clear();
-        else levelKeys[depth] = new Set();
+        (levelKeys[depth] as string[]).length = 0;
+        levelKeySet[depth] = undefined;
       }
       expectKey = object;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
