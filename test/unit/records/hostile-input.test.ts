@@ -28,11 +28,9 @@ const BAD: Record<string, { bytes: Buffer; rule: string }> = {
   duplicate: { bytes: Buffer.from(event(99_997).replace('{', '{"country":"DE",')), rule: 'duplicate_key' },
 };
 
-/** Splits bytes into chunks of `size`, as a stream would deliver them. */
-function chunked(data: Buffer, size: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < data.length; i += size) out.push(data.subarray(i, i + size));
-  return out;
+/** Bytes in chunks of `size`, as a stream would deliver them. */
+async function* chunked(data: Buffer, size: number): AsyncIterable<Uint8Array> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
 }
 
 async function bothEngines(name: string, content: Buffer | string): Promise<Record<'general' | 'fast', Run>> {
@@ -76,7 +74,7 @@ describe('JSON arrays: a bad element is quarantined alone, and the next one is r
             ...elements.flatMap((e, i) => (i ? [Buffer.from(',\n'), e] : [e])),
             Buffer.from('\n]\n'),
           ]);
-          const out = await collect(parseBytes('json', bytes(...chunked(document, chunkSize))), events);
+          const out = await collect(parseBytes('json', chunked(document, chunkSize)), events);
           expect(out.received).toBe(1000);
           expect(out.rows).toHaveLength(999);
           expect(out.quarantined.map((q) => [q.line, q.violations[0]?.rule])).toEqual([[at + 2, bad.rule]]);
