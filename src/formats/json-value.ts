@@ -50,10 +50,20 @@ export function exactNumberTexts(root: object): ReadonlyMap<string, string> | un
   return numberTextsByRoot.get(root);
 }
 
-/** Carries the exact number texts of `from` over to `to`, a copy of it with the same numbers at the same places. */
-export function keepExactNumberTexts(from: object, to: object): void {
+/**
+ * Carries the exact number texts of `from` over to `to`: a copy of it (the same numbers at the same places), or,
+ * with `key`, the object that holds `from` under `key` (a JSON cell of a CSV record).
+ */
+export function keepExactNumberTexts(from: object, to: object, key?: string): void {
   const texts = numberTextsByRoot.get(from);
-  if (texts) numberTextsByRoot.set(to, texts);
+  if (!texts) return;
+  if (key === undefined) {
+    numberTextsByRoot.set(to, texts);
+    return;
+  }
+  const merged = new Map(numberTextsByRoot.get(to));
+  for (const [pointer, text] of texts) merged.set(`/${escapePointer(key)}${pointer}`, text);
+  numberTextsByRoot.set(to, merged);
 }
 
 /** A decimal value as `digits × 10^exponent`, digits without leading or trailing zeros ('' for zero). */

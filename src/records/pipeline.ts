@@ -168,6 +168,7 @@ export class RecordProcessor {
       if (field && typeof value === 'string') {
         const coerced = coerceText(field, value);
         if (coerced !== null || field.nullable) out[name] = coerced; // empty optional cell → absent
+        if (typeof coerced === 'object' && coerced !== null) keepExactNumberTexts(coerced, out, name);
       } else {
         out[name] = value;
       }

@@ -219,3 +219,47 @@ describe('exact values', () => {
     ]);
   });
 });
+
+describe('CSV cells holding JSON', () => {
+  it('are decoded exactly too: depth limit, duplicate keys, decimals as sent', async () => {
+    const contract = contractFromDocument(
+      {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        type: 'object',
+        'x-lakehouse': { dataset: 'cells', version: 1, primaryKey: ['id'] },
+        required: ['id'],
+        additionalProperties: false,
+        properties: {
+          id: { type: 'integer', 'x-type': 'long', 'x-field-id': 1 },
+          detail: {
+            type: ['object', 'null'],
+            'x-field-id': 2,
+            additionalProperties: false,
+            properties: {
+              price: { type: ['number', 'null'], 'x-type': 'decimal(38,20)', 'x-field-id': 3 },
+              cents: { type: ['number', 'null'], 'x-type': 'decimal(12,2)', 'x-field-id': 4 },
+            },
+          },
+        },
+      },
+      'test:cells',
+    );
+    const cell = (json: string) => `"${json.replaceAll('"', '""')}"`;
+    const csv = [
+      'id,detail',
+      `1,${cell('{"price":1.12345678901234567891}')}`,
+      `2,${cell('{"cents":12.300000000000000001}')}`,
+      `3,${cell(`{"price":${deep(10_000)}}`)}`,
+      `4,${cell('{"cents":1,"cents":2}')}`,
+    ].join('\n');
+    const out = await collect(parseBytes('csv', bytes(csv)), contract, { textValues: true });
+    expect(out.received).toBe(4);
+    expect(out.rows.map((r) => r.detail)).toEqual([{ price: 112345678901234567891n, cents: null }]);
+    // A cell that does not decode stays text, and the contract's type check reports it (not the value).
+    expect(out.quarantined.map((q) => [q.line, q.violations[0]?.rule, q.violations[0]?.path])).toEqual([
+      [3, 'decimal', '/detail/cents'],
+      [4, 'type', '/detail'],
+      [5, 'type', '/detail'],
+    ]);
+  });
+});
