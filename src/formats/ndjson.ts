@@ -1,6 +1,8 @@
-// NDJSON: split large byte chunks on newline bytes (no per-byte decoding), check UTF-8 natively, JSON.parse each
-// line. A broken line is reported with its line number and byte offset, and parsing goes on.
+// NDJSON: split large byte chunks on newline bytes (no per-byte decoding), check UTF-8 natively, decode each line
+// exactly (json-value.ts: depth limit, duplicate keys, exact numbers). A broken line is reported with its line
+// number and byte offset, and parsing goes on. A UTF-8 byte-order mark before the first line is skipped.
 import { isUtf8 } from 'node:buffer';
+import { decodeJsonText } from './json-value.ts';
 import type { ParseOptions, ParsedItem } from './types.ts';
 
 const NEWLINE = 0x0a;
@@ -62,6 +64,16 @@ export function parseLine(
   maxRecordBytes: number,
 ): ParsedItem | undefined {
   if (end > start && data[end - 1] === 0x0d) end--; // CRLF
+  if (
+    offset === 0 &&
+    end - start >= 3 &&
+    data[start] === 0xef &&
+    data[start + 1] === 0xbb &&
+    data[start + 2] === 0xbf
+  ) {
+    start += 3; // a byte-order mark opens the input: not part of the first record
+    offset = 3;
+  }
   if (end - start > maxRecordBytes) return tooLarge(data.subarray(start, end), line, offset, maxRecordBytes);
   if (!knownUtf8 && !isUtf8(data.subarray(start, end))) {
     return {
@@ -75,11 +87,10 @@ export function parseLine(
   }
   const text = data.toString('utf8', start, end);
   if (text.trim() === '') return undefined; // blank lines separate nothing and carry no record
-  try {
-    return { kind: 'record', value: JSON.parse(text) as unknown, raw: text, line, offset };
-  } catch (error) {
-    return { kind: 'unparseable', rule: 'json', message: (error as Error).message, raw: text, line, offset };
-  }
+  const decoded = decodeJsonText(text);
+  if (decoded.ok) return { kind: 'record', value: decoded.value, raw: text, line, offset };
+  const { rule, message, path } = decoded;
+  return { kind: 'unparseable', rule, message, raw: text, line, offset, ...(path === undefined ? {} : { path }) };
 }
 
 function tooLarge(bytes: Buffer, line: number, offset: number, max: number): ParsedItem {

@@ -7,7 +7,7 @@ export const SUPPORTED_FORMATS: readonly InputFormat[] = ['json', 'ndjson', 'csv
 export interface ParsedRecord {
   readonly kind: 'record';
   readonly value: unknown;
-  /** The record as received (a line, a CSV row, or the JSON re-serialised for array elements and Parquet rows). */
+  /** The record as received (a line, a CSV row, an array element's text, or the JSON re-serialised Parquet row). */
   readonly raw: string;
   /** 1-based line (NDJSON/CSV/JSON) or row number (Parquet) where the record starts. */
   readonly line: number;
@@ -17,9 +17,14 @@ export interface ParsedRecord {
 
 export interface Unparseable {
   readonly kind: 'unparseable';
-  /** `json` (broken JSON), `csv` (quoting, column count), `encoding` (bad UTF-8), `too_large`, `parquet`. */
+  /**
+   * `json` (broken JSON), `too_deep` (nested beyond MAX_JSON_DEPTH), `duplicate_key`, `csv` (quoting, column
+   * count), `encoding` (bad UTF-8), `too_large`, `parquet`.
+   */
   readonly rule: string;
   readonly message: string;
+  /** JSON Pointer inside the record where the problem is, when known (e.g. the repeated key). */
+  readonly path?: string;
   readonly raw: string;
   readonly line: number;
   readonly offset?: number;

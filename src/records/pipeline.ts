@@ -14,7 +14,8 @@ import {
   type RecordObject,
 } from './transform.ts';
 import { compileValidator, type Violation } from './validate.ts';
-import { coerceText, normalise, type Normalised } from './values.ts';
+import { exactNumberTexts, keepExactNumberTexts } from '../formats/json-value.ts';
+import { coerceText, normalise, useExactDecimals, type Normalised } from './values.ts';
 
 export type QuarantineReason = 'parse' | 'validation' | 'duplicate';
 
@@ -139,13 +140,17 @@ export class RecordProcessor {
     for (const name of this.derivedNames) {
       // Derived columns are recomputed; a copy arriving with the input (e.g. re-reading our own Parquet) is dropped.
       if (name in record) {
-        record = { ...record };
+        const copy = { ...record };
+        keepExactNumberTexts(record, copy);
+        record = copy;
         delete record[name];
       }
     }
     record = this.prepare(record);
     const violations = this.validate(record);
     if (violations.length) return { violations };
+    const exactTexts = exactNumberTexts(record);
+    if (exactTexts) useExactDecimals(this.inputFields, record, exactTexts);
     const row: Normalised[] = new Array<Normalised>(this.contract.fields.length).fill(null);
     for (let i = 0; i < this.inputFields.length; i++) {
       const field = this.inputFields[i] as Field;
@@ -163,6 +168,7 @@ export class RecordProcessor {
       if (field && typeof value === 'string') {
         const coerced = coerceText(field, value);
         if (coerced !== null || field.nullable) out[name] = coerced; // empty optional cell → absent
+        if (typeof coerced === 'object' && coerced !== null) keepExactNumberTexts(coerced, out, name);
       } else {
         out[name] = value;
       }
@@ -188,7 +194,7 @@ export function quarantineEntry(
 }
 
 export function unparseableViolation(item: Unparseable): Violation {
-  return { path: '/', rule: item.rule, expected: 'a well-formed record', actual: item.message };
+  return { path: item.path ?? '/', rule: item.rule, expected: 'a well-formed record', actual: item.message };
 }
 
 /** The violation of a record whose primary key (`key`, from `primaryKeyOf`) repeats within its batch. */

@@ -1,6 +1,8 @@
 // Per-contract transformation rules as small pure functions, composed in the order the contract lists them.
 // Normalising rules (trim, case) run before validation, so that " us " can satisfy ^[A-Z]{2}$ once upper-cased;
 // derivations run after it, on normalised values; de-duplication runs per batch on the primary key.
+// Case rules fold ASCII letters only: Unicode case mapping would turn `ß` into a valid country `SS` and the Kelvin
+// sign (U+212A) into the `k` of `click`, making an invalid value valid. Other characters are validated as sent.
 import type { Contract, Field, TransformSpec } from '../contracts/model.ts';
 import { daysOfTimestamp, type Normalised } from './values.ts';
 
@@ -9,6 +11,9 @@ export type RecordObject = Record<string, unknown>;
 export type EnrichHook = (record: RecordObject) => RecordObject;
 
 type Step = (record: RecordObject) => void;
+
+const ASCII_LOWER = /[a-z]+/g;
+const ASCII_UPPER = /[A-Z]+/g;
 
 export function compilePreValidation(contract: Contract, enrich?: EnrichHook): (record: RecordObject) => RecordObject {
   const steps: Step[] = contract.transforms.flatMap((t) => stepFor(contract, t));
@@ -25,9 +30,9 @@ function stepFor(contract: Contract, transform: TransformSpec): Step[] {
       return [mapStrings(fields, (s) => s.trim())];
     }
     case 'uppercase':
-      return [mapStrings(transform.fields, (s) => s.toUpperCase())];
+      return [mapStrings(transform.fields, (s) => s.replace(ASCII_LOWER, (c) => c.toUpperCase()))];
     case 'lowercase':
-      return [mapStrings(transform.fields, (s) => s.toLowerCase())];
+      return [mapStrings(transform.fields, (s) => s.replace(ASCII_UPPER, (c) => c.toLowerCase()))];
     default:
       return []; // derive and dedupe act on validated rows
   }

@@ -74,7 +74,9 @@ function toViolation(error: ErrorObject): Violation {
     case 'x-type': {
       const xType = String(params.xType);
       const rule = xType.startsWith('decimal') ? 'decimal' : xType;
-      return { path: at, rule, expected: String(params.expected), actual: error.data };
+      // A JSON number a double would round is reported as it was sent.
+      const actual = typeof params.exactText === 'string' ? params.exactText : error.data;
+      return { path: at, rule, expected: String(params.expected), actual };
     }
     default:
       return { path: at || '/', rule: error.keyword, expected: error.message ?? error.keyword, actual: error.data };

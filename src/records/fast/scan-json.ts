@@ -5,6 +5,7 @@
 // else: the caller rolls the row back and the general path (JSON.parse + ajv) decides, with every violation.
 //
 // The buffer must hold a byte below 0x20 (the line's newline) right after `end`: string scans stop there.
+import { daysFromCivil } from '../values.ts';
 import { FOLD_LOWER, FOLD_UPPER, type Fold, type LeafBuilder } from './builders.ts';
 import type { FastField } from './plan.ts';
 import { isPlainJsonWord } from './words.ts';
@@ -365,11 +366,5 @@ export function civilDays(buf: Uint8Array, p: number): number | undefined {
   const monthDays =
     month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
   if (day > monthDays) return undefined;
-  // Howard Hinnant's days_from_civil.
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
+  return daysFromCivil(year, month, day);
 }

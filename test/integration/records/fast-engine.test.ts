@@ -1,6 +1,8 @@
 // The fast engine against the general one, as a property: for random valid and invalid records (the sample
 // generator's corruptions plus shapes the scanner must hand over: escapes, non-ASCII, odd numbers, reordered and
-// duplicate keys, blank and CRLF lines, bad UTF-8, oversized lines, repeated primary keys), both engines write
+// duplicate keys, blank and CRLF lines, bad UTF-8, oversized lines, repeated primary keys; and issue 16 §4's:
+// values nested too deep, numbers a double would round, years 0001–0099, Unicode case traps, a byte-order mark),
+// both engines write
 // the same accepted rows (read back by pyarrow) and the same quarantine entries, in the same order, with or
 // without worker threads (or an encoder thread), and `received = accepted + quarantined` holds.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -55,6 +57,16 @@ const MUTATIONS: Mutation[] = [
   () => 'null',
   (l) => Buffer.concat([Buffer.from(l.slice(0, 20)), Buffer.from([0xff, 0xfe]), Buffer.from(l.slice(20))]),
   (l) => l.replace('"session_id":"', `"session_id":"${'x'.repeat(300)}`), // oversized with maxRecordBytes 400
+  (l) => l.replace(/"amount":"(\d+)\.(\d\d)"/, '"amount":$1.$2000000000000000001'), // a double would round it
+  (l) => l.replace(/"amount":"(\d+)\.(\d\d)"/, '"amount":$1.$2000000000000000000'), // exact, many digits
+  (l) => l.replace(/"ab":\d/, '"ab":1.0000000000000000001'),
+  (l) => l.replace(/"country":"[A-Z]{2}"/, '"country":"ß"'), // not SS
+  (l) => l.replace(/"event_type":"[a-z_]+"/, '"event_type":"clic\u212a"'), // Kelvin sign: not k
+  (l) => l.replace(/"event_type":"[a-z_]+"/, '"event_type":"CLIC\u212a"'),
+  (l) => l.replace(/"event_ts":"\d{4}/, '"event_ts":"0042'), // years 0001–0099 kept as they are
+  (l) => l.replace(/"event_ts":"\d{4}/, '"event_ts":"0000'),
+  (l) => l.replace('{', '{"\\u0063ountry":"XX",'), // a duplicate key, spelled differently
+  (l) => l.replace('{', `{"deep":${'['.repeat(65)}${']'.repeat(65)},`), // deeper than MAX_JSON_DEPTH
 ];
 
 function reorder(line: string): string {
@@ -80,6 +92,7 @@ function writeInput(path: string, seed: number, count: number): void {
     parts.push(mutated, '\n');
   }
   if (rnd.chance(0.5)) parts.push('{"event_id":"no newline at the end"'); // last line without a newline
+  if (rnd.chance(0.5)) parts.unshift('\ufeff'); // a byte-order mark before the first line
   writeFileSync(path, Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
 }
 
@@ -263,6 +276,23 @@ describe('fast engine = general engine', () => {
     expect(fast.quarantine).toEqual(general.quarantine);
     expect(fast.rows).toEqual(general.rows);
     expect(fast.rows).toHaveLength(38);
+  });
+
+  it('10,000-level values among valid lines: quarantined as too_deep by both engines, nothing else lost', async () => {
+    const input = join(dir, 'deep.ndjson');
+    const lines = [...eventRecords(300, { seed: 17, invalidRate: 0 })].map((line, i) =>
+      i % 50 === 7 ? line.replace('{', `{"deep":${'['.repeat(10_000)}${']'.repeat(10_000)},`) : line,
+    );
+    writeFileSync(input, lines.join('\n') + '\n');
+    const options = { maxRecordBytes: 1024 * 1024, batchSize: 64 };
+    const general = await convert(input, join(dir, 'dg'), { ...options, engine: 'general' });
+    const fast = await convert(input, join(dir, 'df'), { ...options, engine: 'fast', threads: 0 });
+    expect(general.summary).toMatchObject({ received: 300, accepted: 294, quarantined: 6 });
+    expect(general.quarantine.map((q) => (q as { violations: { rule: string }[] }).violations[0]?.rule)).toEqual(
+      Array(6).fill('too_deep'),
+    );
+    expect(fast.quarantine).toEqual(general.quarantine);
+    expect(fast.rows).toEqual(general.rows);
   });
 
   it('refuses the fast engine where it cannot run, and says why', async () => {
