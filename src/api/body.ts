@@ -1,12 +1,11 @@
-// A request body → parsed items, within the API's limits. The body is already in memory (at most the body
-// limit), so a JSON body is parsed in one go (the streaming parser is for files larger than memory); NDJSON and
-// CSV go through the same parsers as files. Bytes are checked as UTF-8 before they are decoded, the record count
-// before records are built, the nesting depth before anything recurses on a record.
+// A request body → parsed items, within the API's limits, through the same parsers as files (JSON arrays element
+// by element, NDJSON line by line, CSV row by row; every JSON text decoded exactly by formats/json-value.ts, which
+// refuses nesting deeper than MAX_RECORD_DEPTH before any value is built). Bytes are checked as UTF-8 before they
+// are decoded, the record count before (NDJSON, CSV) or while (JSON) records are built.
 import { isUtf8 } from 'node:buffer';
 import { LakehouseError } from '../errors.ts';
 import { parseBytes, type ParsedItem } from '../formats/index.ts';
-import { MAX_RECORD_DEPTH, MAX_RECORDS_PER_REQUEST } from './limits.ts';
-import { jsonPreview } from './rejection.ts';
+import { MAX_RECORDS_PER_REQUEST } from './limits.ts';
 
 export type BodyFormat = 'json' | 'ndjson' | 'csv';
 
@@ -15,14 +14,17 @@ export type ParsedBody = { readonly items: ParsedItem[] } | { readonly tooMany: 
 
 const TOO_MANY = { tooMany: true } as const;
 const NEWLINE = 0x0a;
-/** How much of an unusable input an internal quarantine entry keeps (the API answer shows none of it). */
-const RAW_KEPT_CHARS = 1024;
 
 export async function parseBody(format: BodyFormat, body: Uint8Array): Promise<ParsedBody> {
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (format === 'json') return parseJsonBody(bytes);
-  const lines = lineCount(bytes);
-  if ((format === 'csv' ? lines - 1 : lines) > MAX_RECORDS_PER_REQUEST) return TOO_MANY;
+  if (format === 'json') {
+    // The decoder gives every element its own verdict (UTF-8, depth, duplicate keys, exact numbers); the body as
+    // a whole must still be UTF-8, as NDJSON and CSV bodies are line by line.
+    if (!isUtf8(bytes)) return { items: [unparseable('encoding', 'the body is not valid UTF-8', 1)] };
+  } else {
+    const lines = lineCount(bytes);
+    if ((format === 'csv' ? lines - 1 : lines) > MAX_RECORDS_PER_REQUEST) return TOO_MANY;
+  }
   if (format === 'csv' && !isUtf8(bytes)) {
     // The CSV parser flags rows with bad bytes; a bad header would only turn into odd field names.
     const end = bytes.indexOf(NEWLINE);
@@ -31,9 +33,13 @@ export async function parseBody(format: BodyFormat, body: Uint8Array): Promise<P
   }
   const items: ParsedItem[] = [];
   try {
-    for await (const parsed of parseBytes(format, oneChunk(bytes))) {
-      for (const item of parsed)
-        items.push(item.kind === 'record' ? guardDepth(item.value, item.line, item.raw) : item);
+    // Fed in slices, so a JSON array of millions of tiny elements is refused once it passes the record limit,
+    // before millions of items exist.
+    for await (const parsed of parseBytes(format, slices(bytes))) {
+      // A JSON body's records are named by their position in the array (the API's `line`), as NDJSON and CSV
+      // records are by their line.
+      for (const item of parsed) items.push(format === 'json' ? { ...item, line: items.length + 1 } : item);
+      if (items.length > MAX_RECORDS_PER_REQUEST) return TOO_MANY;
     }
   } catch (error) {
     // A CSV header naming a column twice stops the parser: the body as a whole is unreadable.
@@ -42,43 +48,6 @@ export async function parseBody(format: BodyFormat, body: Uint8Array): Promise<P
     throw error;
   }
   return { items };
-}
-
-function parseJsonBody(bytes: Buffer): ParsedBody {
-  if (!isUtf8(bytes)) return { items: [unparseable('encoding', 'the body is not valid UTF-8', 1)] };
-  const text = bytes.toString('utf8');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { items: [unparseable('json', (error as Error).message, 1, text.slice(0, RAW_KEPT_CHARS))] };
-  }
-  if (!Array.isArray(value)) return { items: [guardDepth(value, 1, text)] };
-  if (value.length > MAX_RECORDS_PER_REQUEST) return TOO_MANY;
-  // An array element's text is its value serialised again, once its depth is known to be safe to serialise.
-  return { items: value.map((record: unknown, i) => guardDepth(record, i + 1, () => JSON.stringify(record))) };
-}
-
-/** The record, or an unparseable item when it nests deeper than MAX_RECORD_DEPTH. */
-function guardDepth(value: unknown, line: number, raw: string | (() => string)): ParsedItem {
-  if (depthExceeds(value, MAX_RECORD_DEPTH)) {
-    const preview = jsonPreview(value, RAW_KEPT_CHARS).text;
-    return unparseable('too_deep', `the record nests deeper than ${MAX_RECORD_DEPTH} levels`, line, preview);
-  }
-  return { kind: 'record', value, raw: typeof raw === 'string' ? raw : raw(), line };
-}
-
-/** Whether arrays and objects nest deeper than `max` levels (a scalar is 0 deep, `{}` 1); no recursion. */
-export function depthExceeds(value: unknown, max: number): boolean {
-  const stack: { value: object; depth: number }[] = [];
-  if (value !== null && typeof value === 'object') stack.push({ value, depth: 1 });
-  for (let top = stack.pop(); top; top = stack.pop()) {
-    if (top.depth > max) return true;
-    const children: unknown[] = Array.isArray(top.value) ? top.value : Object.values(top.value);
-    for (const child of children)
-      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: top.depth + 1 });
-  }
-  return false;
 }
 
 /** Lines of a text body: newline bytes, plus a last line without one. */
@@ -92,6 +61,8 @@ function unparseable(rule: string, message: string, line: number, raw = ''): Par
   return { kind: 'unparseable', rule, message, raw, line };
 }
 
-async function* oneChunk(body: Uint8Array): AsyncIterable<Uint8Array> {
-  yield body;
+const SLICE_BYTES = 64 * 1024;
+
+async function* slices(body: Buffer): AsyncIterable<Uint8Array> {
+  for (let at = 0; at < body.length; at += SLICE_BYTES) yield body.subarray(at, at + SLICE_BYTES);
 }

@@ -1,5 +1,6 @@
 // The ingest API's limits, in one place: the service enforces them, the OpenAPI document publishes them, the
 // envelope builder relies on them. Each bounds the work or the memory one request can cost, whatever it holds.
+import { MAX_JSON_DEPTH } from '../formats/json-value.ts';
 
 /** Default body limit (API Gateway allows 10 MB, a Lambda invocation 6 MB; the Lambda reads base64). */
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -16,8 +17,11 @@ export const MAX_RECORD_BYTES = 900 * 1024;
  */
 export const MAX_RECORDS_PER_REQUEST = 50_000;
 
-/** Deepest nesting of arrays and objects in a record; the contracts nest a few levels, hostile input 10,000s. */
-export const MAX_RECORD_DEPTH = 32;
+/**
+ * Deepest nesting of arrays and objects in a record; the contracts nest a few levels, hostile input 10,000s. The
+ * API refuses exactly what every other input path refuses: the shared decoder's limit (formats/json-value.ts).
+ */
+export const MAX_RECORD_DEPTH = MAX_JSON_DEPTH;
 
 /** A 400 lists at most this many violations of one record; `violationsTotal` gives the full count. */
 export const MAX_VIOLATIONS_LISTED_PER_RECORD = 20;
