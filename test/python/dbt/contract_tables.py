@@ -105,7 +105,9 @@ def catalog(warehouse: Path) -> SqlCatalog:
     return SqlCatalog('lakehouse', uri=f'sqlite:///{warehouse}/catalog.db', warehouse=f'file://{warehouse}')
 
 
-def create_tables(cat: SqlCatalog, names: tuple[str, ...] = ('events', 'users', 'orders')) -> dict[str, Table]:
+def create_tables(
+    cat: SqlCatalog, names: tuple[str, ...] = ('events', 'users', 'orders')
+) -> dict[str, Table]:
     cat.create_namespace_if_not_exists('processed')
     tables = {}
     for name in names:
