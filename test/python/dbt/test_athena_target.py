@@ -39,19 +39,15 @@ def test_athena_targets_parse(tmp_path: Path, target: str) -> None:
     assert manifest['sources']['source.lakehouse.processed.events']['schema'] == 'lakehouse_dev_processed'
 
 
-def test_athena_compile_uses_trino_sql(tmp_path: Path) -> None:
-    result = run_dbt(
-        tmp_path,
-        'compile',
-        '--target',
-        'dev',
-        '--no-populate-cache',
-        '--exclude',
-        'config.materialized:incremental',
-        env=ATHENA_ENV,
-    )
+def _compile_offline(tmp_path: Path, *selection: str) -> Path:
+    """`dbt compile --target dev` of the selected nodes, without a connection; returns the compiled models folder."""
+    result = run_dbt(tmp_path, 'compile', '--target', 'dev', '--no-populate-cache', *selection, env=ATHENA_ENV)
     assert result.returncode == 0, result.output
-    compiled = tmp_path / 'dbt-target' / 'compiled' / 'lakehouse' / 'models'
+    return tmp_path / 'dbt-target' / 'compiled' / 'lakehouse' / 'models'
+
+
+def test_athena_compile_uses_trino_sql(tmp_path: Path) -> None:
+    compiled = _compile_offline(tmp_path, '--exclude', 'config.materialized:incremental')
     items = (compiled / 'staging' / 'stg_order_items.sql').read_text()
     assert 'cross join unnest(o.line_items) with ordinality' in items
     events = (compiled / 'staging' / 'stg_events.sql').read_text()
@@ -68,19 +64,8 @@ def test_athena_compile_uses_trino_sql(tmp_path: Path) -> None:
 
 def test_athena_compiles_the_fact_completeness_tests(tmp_path: Path) -> None:
     # A test only names its relations, so it compiles without asking Glue about the incremental facts.
-    result = run_dbt(
-        tmp_path,
-        'compile',
-        '--target',
-        'dev',
-        '--no-populate-cache',
-        '--select',
-        'test_name:holds_every_source_key',
-        env=ATHENA_ENV,
-    )
-    assert result.returncode == 0, result.output
-    compiled = sorted((tmp_path / 'dbt-target' / 'compiled' / 'lakehouse' / 'models' / 'marts').rglob('*.sql'))
-    sql = {path.read_text() for path in compiled}
+    compiled = _compile_offline(tmp_path, '--select', 'test_name:holds_every_source_key')
+    sql = {path.read_text() for path in (compiled / 'marts').rglob('*.sql')}
     assert len(sql) == 2
     for source, fact, key in (('events', 'fct_events', 'event_id'), ('orders', 'fct_orders', 'order_id')):
         [test] = [text for text in sql if f'"lakehouse_dev_marts"."{fact}"' in text]
