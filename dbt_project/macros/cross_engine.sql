@@ -92,3 +92,17 @@
 {% macro duckdb__snapshot_timestamp(expr) -%}
   cast({{ expr }} at time zone 'UTC' as timestamp)
 {%- endmacro %}
+
+{#- The start of time in the engine's mart timestamp type: the valid_from of a user's first profile version, so
+    a fact older than every version the users table carries still finds one. -#}
+{% macro start_of_time() -%}
+  {{ return(adapter.dispatch('start_of_time', 'lakehouse')()) }}
+{%- endmacro %}
+
+{% macro default__start_of_time() -%}
+  timestamp '1900-01-01 00:00:00.000000'
+{%- endmacro %}
+
+{% macro duckdb__start_of_time() -%}
+  timestamptz '1900-01-01 00:00:00+00'
+{%- endmacro %}

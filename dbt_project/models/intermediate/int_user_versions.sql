@@ -1,6 +1,8 @@
 -- SCD type 2 over the profile history the users table carries: each version is valid from its updated_at until
--- the next version's. The first known version is taken as valid since the account was created, so facts that
--- happened before the first profile update still find their user. The current version has valid_to null.
+-- the next version's. The first known version is valid from the start of time: a fact older than every version
+-- the table carries (an event before the account's created_at — device clocks, activity before sign-up — or before
+-- the first profile update) attaches to the earliest version instead of to no user. created_at keeps the real
+-- creation time. The current version has valid_to null.
 with versions as (
   select
     stg_users.*,
@@ -22,7 +24,7 @@ select
   loyalty_points,
   created_at,
   updated_at,
-  case when version_number = 1 and created_at < updated_at then created_at else updated_at end as valid_from,
+  case when version_number = 1 then {{ lakehouse.start_of_time() }} else updated_at end as valid_from,
   next_updated_at as valid_to,
   next_updated_at is null as is_current,
   ingested_at

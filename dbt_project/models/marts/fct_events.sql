@@ -7,35 +7,48 @@
     partitioned_by=(['day(event_ts)'] if target.type == 'athena' else none),
   )
 }}
--- One row per event. Incremental: a run reads only events ingested after the newest one already here and merges
--- them on event_id, so a re-delivered event replaces its row and every other row is left untouched.
+-- One row per event. Incremental without a watermark (ADR 0012): a run compares each event with the row the fact
+-- holds and merges on event_id only the events it lacks, those whose newest copy was ingested since, and those
+-- whose user version resolved differently (a profile that arrived late) — whatever order their commits landed in.
 with events as (
-  select *
-  from {{ ref('stg_events') }}
-  {% if is_incremental() %}
-  where (select count(*) from {{ this }}) = 0
-    or ingested_at > (select max(ingested_at) from {{ this }})
-  {% endif %}
+  select * from {{ ref('stg_events') }}
+),
+
+user_versions as (
+  select * from {{ ref('int_user_versions') }}
+),
+
+resolved as (
+  select
+    events.*,
+    -- The version valid at event time; the unknown member while the user has no profile yet (re-resolved by a
+    -- later run once it arrives). Events older than the first profile attach to it (see int_user_versions).
+    coalesce(user_versions.user_sk, {{ lakehouse.unknown_member_key() }}) as user_sk
+  from events
+  left join user_versions
+    on user_versions.user_id = events.user_id
+    and {{ lakehouse.valid_at('user_versions', 'events.event_ts') }}
+),
+
+final as (
+  select
+    resolved.event_id,
+    resolved.event_date,
+    resolved.event_ts,
+    resolved.user_id,
+    resolved.user_sk,
+    resolved.session_id,
+    resolved.event_type,
+    resolved.amount,
+    resolved.country,
+    resolved.page,
+    resolved.referrer,
+    resolved.ab_variant,
+    resolved.ingested_at,
+    '{{ invocation_id }}' as dbt_invocation_id,
+    {{ lakehouse.run_timestamp() }} as dbt_loaded_at
+  from resolved
+  {{ lakehouse.only_new_or_changed('resolved', 'event_id', ['ingested_at', 'user_sk']) }}
 )
 
-select
-  e.event_id,
-  e.event_date,
-  e.event_ts,
-  e.user_id,
-  u.user_sk,
-  e.session_id,
-  e.event_type,
-  e.amount,
-  e.country,
-  e.page,
-  e.referrer,
-  e.ab_variant,
-  e.ingested_at,
-  '{{ invocation_id }}' as dbt_invocation_id,
-  {{ lakehouse.run_timestamp() }} as dbt_loaded_at
-from events as e
-left join {{ ref('int_user_versions') }} as u
-  on u.user_id = e.user_id
-  and e.event_ts >= u.valid_from
-  and (u.valid_to is null or e.event_ts < u.valid_to)
+select * from final

@@ -7,30 +7,36 @@
     partitioned_by=(['day(order_ts)'] if target.type == 'athena' else none),
   )
 }}
--- One row per order, in its latest status. Incremental: only orders with a version ingested after the newest one
--- already here are read; merging on order_id updates a changed order in place and inserts new ones.
-select
-  order_id,
-  order_number,
-  order_date,
-  order_ts,
-  user_id,
-  user_sk,
-  status,
-  is_cancelled,
-  currency,
-  total_amount,
-  discount_rate,
-  line_count,
-  units,
-  items_subtotal,
-  shipping_country,
-  gift,
-  ingested_at,
-  '{{ invocation_id }}' as dbt_invocation_id,
-  {{ lakehouse.run_timestamp() }} as dbt_loaded_at
-from {{ ref('int_orders_enriched') }}
-{% if is_incremental() %}
-where (select count(*) from {{ this }}) = 0
-  or ingested_at > (select max(ingested_at) from {{ this }})
-{% endif %}
+-- One row per order, in its latest status. Incremental without a watermark (ADR 0012): a run merges on order_id
+-- only the orders the fact lacks, those with a version ingested since, and those whose user version resolved
+-- differently — whatever order their commits landed in.
+with orders as (
+  select * from {{ ref('int_orders_enriched') }}
+),
+
+final as (
+  select
+    orders.order_id,
+    orders.order_number,
+    orders.order_date,
+    orders.order_ts,
+    orders.user_id,
+    orders.user_sk,
+    orders.status,
+    orders.is_cancelled,
+    orders.currency,
+    orders.total_amount,
+    orders.discount_rate,
+    orders.line_count,
+    orders.units,
+    orders.items_subtotal,
+    orders.shipping_country,
+    orders.gift,
+    orders.ingested_at,
+    '{{ invocation_id }}' as dbt_invocation_id,
+    {{ lakehouse.run_timestamp() }} as dbt_loaded_at
+  from orders
+  {{ lakehouse.only_new_or_changed('orders', 'order_id', ['ingested_at', 'user_sk']) }}
+)
+
+select * from final

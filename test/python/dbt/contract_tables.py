@@ -105,10 +105,12 @@ def catalog(warehouse: Path) -> SqlCatalog:
     return SqlCatalog('lakehouse', uri=f'sqlite:///{warehouse}/catalog.db', warehouse=f'file://{warehouse}')
 
 
-def create_tables(cat: SqlCatalog) -> dict[str, Table]:
+def create_tables(
+    cat: SqlCatalog, names: tuple[str, ...] = ('events', 'users', 'orders')
+) -> dict[str, Table]:
     cat.create_namespace_if_not_exists('processed')
     tables = {}
-    for name in ('events', 'users', 'orders'):
+    for name in names:
         # Unpartitioned: partitioning changes file layout, not what a reader sees, and pyiceberg's partitioned
         # writes need the extra pyiceberg-core package.
         tables[name] = cat.create_table(f'processed.{name}', schema=table_schema(name), properties={'format-version': '2'})

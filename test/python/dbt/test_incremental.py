@@ -1,5 +1,6 @@
-"""A second `dbt build` after a second load: incremental facts touch only new or changed rows, the users snapshot
-records the change it observed, and columns are still matched by Iceberg field id after the schema evolved."""
+"""A second `dbt build` after a second load: incremental facts touch only new or changed rows (a fact whose user
+arrived late is re-pointed from the unknown member), the users snapshot records the change it observed, and columns
+are still matched by Iceberg field id after the schema evolved."""
 
 from __future__ import annotations
 
@@ -36,8 +37,14 @@ def test_second_run_touches_only_new_and_changed_rows(warehouse: Warehouse, now:
 
     new_events = {e['event_id'] for e in second_load['events']}
     assert set(events_2) == set(events_1) | new_events
-    assert {k for k, v in events_2.items() if v == run_2} == new_events
-    assert all(events_2[k] == run_1 for k in events_1)  # untouched
+    # The late user's profile arrived: their event moves from the unknown member to the profile's version.
+    re_pointed = {sample_rows.LATE_USER_EVENT_ID}
+    assert {k for k, v in events_2.items() if v == run_2} == new_events | re_pointed
+    assert all(events_2[k] == run_1 for k in set(events_1) - re_pointed)  # untouched
+    assert warehouse.query(
+        'select d.user_id, d.country from marts.fct_events f join marts.dim_users d on d.user_sk = f.user_sk '
+        f"where f.event_id = '{sample_rows.LATE_USER_EVENT_ID}'"
+    ) == [(sample_rows.LATE_USER_ID, 'NL')]
 
     assert {k for k, v in orders_2.items() if v == run_2} == {'o00000002', 'o00000009'}
     assert all(orders_2[k] == run_1 for k in orders_1 if k != 'o00000002')

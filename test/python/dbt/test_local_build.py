@@ -24,6 +24,10 @@ def test_build_runs_every_node_and_all_pass(built: tuple[Warehouse, DbtResult]) 
         assert f'model.lakehouse.{model}' in statuses
     tests = [uid for uid in statuses if uid.startswith('test.')]
     assert any('relationships_fct_events_user_sk' in t for t in tests)
+    assert any('not_null_fct_events_user_sk' in t for t in tests)
+    assert any('not_null_fct_orders_user_sk' in t for t in tests)
+    assert any('holds_every_source_key_fct_events_event_id' in t for t in tests)
+    assert any('holds_every_source_key_fct_orders_order_id' in t for t in tests)
     assert any('accepted_values_fct_orders_status' in t for t in tests)
     assert any('lakehouse_range_' in t for t in tests)
     assert (wh.root / 'marts.duckdb').is_file()
@@ -97,6 +101,24 @@ def test_facts_point_at_the_user_version_valid_at_event_time(built: tuple[Wareho
         )
     )
     assert set(countries) == {'DE', 'FR'}  # events before and after the move
+
+
+def test_every_fact_finds_a_user_version_or_the_unknown_member(built: tuple[Warehouse, DbtResult]) -> None:
+    wh, _ = built
+    for fact in ('fct_events', 'fct_orders'):
+        assert wh.query(f'select count(*) from marts.{fact} where user_sk is null') == [(0,)], fact
+    # Early-arriving fact: an event older than the account attaches to the user's first version.
+    assert wh.query(
+        "select d.user_id, d.version_number, d.country from marts.fct_events f join marts.dim_users d "
+        f"on d.user_sk = f.user_sk where f.event_id = '{sample_rows.EARLY_EVENT_ID}'"
+    ) == [('u000003', 1, 'DE')]
+    # Late-arriving dimension: a user with no profile yet is the unknown member, a real row of dim_users.
+    assert wh.query(
+        "select f.user_id, f.user_sk, d.user_id, d.full_name, d.country from marts.fct_events f "
+        f"join marts.dim_users d on d.user_sk = f.user_sk where f.event_id = '{sample_rows.LATE_USER_EVENT_ID}'"
+    ) == [(sample_rows.LATE_USER_ID, '-1', None, 'Unknown user', 'ZZ')]
+    [(unknown_members,)] = wh.query("select count(*) from marts.dim_users where user_sk = '-1'")
+    assert unknown_members == 1
 
 
 def test_dim_date_covers_every_fact_date(built: tuple[Warehouse, DbtResult]) -> None:
