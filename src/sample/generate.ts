@@ -8,7 +8,7 @@
 // - orders are placed by users who already exist, shipped mostly to the country they live in at the time;
 // - every timestamp carries microseconds.
 // A configurable share of records is corrupted in ways real feeds break: wrong patterns, unknown enum values,
-// timestamps without a zone, out-of-range numbers, missing fields, broken JSON, duplicate keys.
+// timestamps without a zone, out-of-range numbers, missing fields, broken JSON, events delivered twice.
 // Everything is a function of the seed and the window, so the same call gives the same bytes.
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -136,15 +136,20 @@ export function* eventRecords(count: number, options: SampleOptions = {}): Gener
   const window = windowOf(options, options.users ?? 1000, options.firstId ?? 1);
   const rnd = new Random(seedOf(window.seed, EVENTS_STREAM, window.start));
   const invalidRate = options.invalidRate ?? 0.03;
-  let previousId: string | undefined;
+  let previous: string | undefined;
+  let delivered = 0;
   for (const event of timeOrdered(eventSchedules(count, window, rnd))) {
+    // At-least-once delivery: now and then the previous event arrives again, byte for byte. The copy takes the
+    // place of one of the window's last events (the count stays exact) rather than of one inside a session.
+    if (previous !== undefined && invalidRate > 0 && rnd.chance(invalidRate / 10)) {
+      yield previous;
+      if (++delivered === count) return;
+    }
     const profile = event.life.advanceTo(event.ts);
     const eventType = event.signup ? 'signup' : rnd.pick(EVENT_TYPES);
     const priced = eventType === 'purchase' || eventType === 'add_to_cart';
-    const eventId = invalidRate > 0 && previousId && rnd.chance(invalidRate / 10) ? previousId : rnd.uuid();
-    previousId = eventId;
     const record: Record<string, unknown> = {
-      event_id: eventId,
+      event_id: rnd.uuid(),
       user_id: profile.user_id,
       event_type: eventType,
       event_ts: isoMicros(event.ts),
@@ -153,7 +158,9 @@ export function* eventRecords(count: number, options: SampleOptions = {}): Gener
       session_id: event.sessionId,
       properties: rnd.chance(0.8) ? { page: rnd.pick(PAGES), referrer: rnd.pick(REFERRERS), ab: rnd.int(0, 9) } : null,
     };
-    yield serialise(record, invalidRate, EVENT_CORRUPTIONS, rnd);
+    previous = serialise(record, invalidRate, EVENT_CORRUPTIONS, rnd);
+    yield previous;
+    if (++delivered === count) return;
   }
 }
 

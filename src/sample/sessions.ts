@@ -10,8 +10,11 @@ import { MINUTE_MICROS, type UserLife } from './population.ts';
 import type { Random } from './random.ts';
 
 export const SESSION_TIMEOUT_MICROS = 30 * MINUTE_MICROS;
-/** The longest pause between two events of one session: well inside the timeout. */
-const MAX_PAUSE_MICROS = 20 * MINUTE_MICROS;
+/**
+ * The longest pause between two events of one session: a third of the timeout, so that a session is still one
+ * (by 30 minutes of inactivity) when up to two of its events in a row are lost to quarantine.
+ */
+const MAX_PAUSE_MICROS = 10 * MINUTE_MICROS;
 /** A slot holds the silence after its session plus a few minutes of activity at least. */
 export const MIN_SLOT_MICROS = SESSION_TIMEOUT_MICROS + 5 * MINUTE_MICROS;
 const MEAN_EVENTS_PER_SESSION = 6;

@@ -204,6 +204,19 @@ describe('timestamps and contracts', () => {
 });
 
 describe('broken on purpose', () => {
+  it('re-delivers an event as the very same bytes (at-least-once), never reuses its id for another event', () => {
+    const copies = new Map<string, Set<string>>();
+    const lines = [...eventRecords(20_000, { seed: 42 })];
+    expect(lines).toHaveLength(20_000); // copies included
+    for (const line of lines) {
+      const id = /"event_id":"([^"]+)"/.exec(line)?.[1];
+      if (id) copies.set(id, (copies.get(id) ?? new Set()).add(line));
+    }
+    const delivered = [...copies.values()];
+    expect(delivered.every((lines) => lines.size === 1)).toBe(true);
+    expect(copies.size).toBeLessThan(20_000); // some were delivered twice
+  });
+
   // What each dataset's corruptions break: [JSON Pointer, rule] as the record path reports them.
   const KINDS = {
     events: [
