@@ -11,7 +11,7 @@ export const INGESTED_AT_FIELD: Field = {
   required: true,
   nullable: false,
   rules: {},
-  doc: 'When the row was committed to the table (UTC)',
+  doc: 'When the writer started the batch that holds the row (UTC): stamped before the commit, so not in commit order',
 };
 
 export const SOURCE_FIELD: Field = {

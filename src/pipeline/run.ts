@@ -123,7 +123,7 @@ async function runHoldingWarehouse(
     for (const dataset of ['users', 'events', 'orders'] as SampleDataset[]) {
       const lines = [
         ...SAMPLE_DATASETS[dataset](options.counts[dataset], {
-          seed: options.seed + run * 1000,
+          seed: options.seed, // one world per warehouse: each run is its next week (the window moves with `start`)
           invalidRate: options.invalidRate,
           users: options.counts.users,
           start,

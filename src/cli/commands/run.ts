@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .option('--no-dbt', 'skip building the dbt marts')
     .addHelpText(
       'after',
-      '\nA second run in the same warehouse appends new data, and dbt processes only the new rows.\n' +
+      '\nA second run in the same warehouse appends new data, and dbt processes only new or changed rows.\n' +
         'Prints one JSON summary: per dataset received/accepted/quarantined, snapshots, marts with row counts,\n' +
         'quality results, accept-to-commit latency and where everything is on disk.',
     )

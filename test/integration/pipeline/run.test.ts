@@ -66,7 +66,7 @@ describe('lakehouse run (local, embedded defaults)', () => {
 
     // The first valid event of the sample, as generated: it must be in processed.events with exact values.
     const firstValid = [
-      ...eventRecords(50, { seed: 42, invalidRate: 0.03, users: 150, start: new Date(Date.UTC(2026, 10, 1)) }),
+      ...eventRecords(3000, { seed: 42, invalidRate: 0.03, users: 150, start: new Date(Date.UTC(2026, 10, 1)) }),
     ]
       .map((line) => {
         try {
