@@ -2,6 +2,8 @@
 // Each entry names the AWS documentation page it follows (page titles, as of 2026); the check fails on any
 // integration, command or operator not listed here, so a new call cannot pass unexamined.
 
+import { parseS3Uri } from '../../../src/io/s3.ts';
+
 /** One request AWS authorizes: the IAM action, the resource ARN, and the request context known statically. */
 export interface AwsRequest {
   readonly action: string;
@@ -197,7 +199,8 @@ export const KMS_SIDE_EFFECTS: Record<string, readonly string[]> = {
 
 // --- What Step Functions does for a state machine's own configuration -----------------------------------------
 // "Logging Step Functions using CloudWatch Logs" (vended log delivery, no resource-level permissions) and
-// "Trace Step Functions request data in AWS X-Ray" (Step Functions Developer Guide).
+// "Trace Step Functions request data in AWS X-Ray" (Step Functions Developer Guide). Written out here rather than
+// imported from stacks/lib/grants.ts: the check must not take its expectations from the code it checks.
 export const STATE_MACHINE_SERVICE_ACTIONS = {
   logging: [
     'logs:CreateLogDelivery',
@@ -222,6 +225,21 @@ export const KINESIS_POLLER_ACTIONS = [
   'kinesis:GetShardIterator',
   'kinesis:ListShards',
 ] as const;
+
+// --- Glue crawlers ----------------------------------------------------------------------------------------------
+// "How crawlers work" and "Crawler prerequisites" (Glue Developer Guide): a crawler reads its S3 targets and
+// creates or updates tables and partitions in its database with its own role; with a security configuration that
+// encrypts CloudWatch logs, it logs to `/aws-glue/crawlers-role/<role>-<configuration>` and associates the key
+// ("Encrypting data written by crawlers, jobs, and development endpoints").
+export const GLUE_CRAWLER_TABLE_ACTIONS = [
+  'glue:BatchCreatePartition',
+  'glue:BatchGetPartition',
+  'glue:CreateTable',
+  'glue:GetPartitions',
+  'glue:GetTable',
+  'glue:UpdateTable',
+] as const;
+export const GLUE_CRAWLER_LOG_ACTIONS = ['logs:AssociateKmsKey', 'logs:CreateLogStream', 'logs:PutLogEvents'] as const;
 
 // --- Airflow operators (apache-airflow-providers-amazon) -----------------------------------------------------
 // The operator and sensor call StartExecution and DescribeExecution (the provider's StepFunctionHook).
@@ -258,6 +276,12 @@ export interface S3Location {
   readonly bucket: string;
   /** Key prefix ending in `/`. */
   readonly prefix: string;
+}
+
+/** `s3://bucket/some/prefix` → the location of the objects under it (the prefix ends in `/`, or is empty). */
+export function s3Location(uri: string): S3Location {
+  const { bucket, key } = parseS3Uri(uri);
+  return { bucket, prefix: key === '' || key.endsWith('/') ? key : `${key}/` };
 }
 
 /** Reads (`read`) or reads and writes (`write`) of objects under a location, as Athena or an SDK client makes them. */

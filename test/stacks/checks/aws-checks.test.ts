@@ -10,6 +10,7 @@ import { tempDir } from '../../helpers/tmp.ts';
 import { synthAll } from '../helpers/synth.ts';
 import {
   airflowCalls,
+  crawlerCalls,
   dagsFolder,
   dbtBuildCalls,
   handlerEntries,
@@ -55,6 +56,7 @@ beforeAll(async () => {
       ...stateMachineCalls(model, inventory),
       ...lambdaCalls(model),
       dbtBuildCalls(model, inventory),
+      ...crawlerCalls(model),
       ...(mwaa ? [mwaa] : []),
     ];
     return { model, inventory, principals };
@@ -62,7 +64,7 @@ beforeAll(async () => {
 }, 900_000);
 
 describe('every AWS call the code makes is allowed by the policies that govern it', () => {
-  it('derives calls from every Task state, handler, DAG task and the dbt build (nothing is skipped)', () => {
+  it('derives calls from every Task state, handler, crawler, DAG task and the dbt build (nothing is skipped)', () => {
     expect(environments.map((e) => e.model.env).sort()).toEqual(['dev', 'prod', 'staging']);
     const dagFiles = readdirSync(dagsFolder()).filter((f) => f.endsWith('.py') && f !== 'lakehouse_common.py');
     expect(new Set(tasks.map((t) => t.dag_id)).size).toBe(dagFiles.length);
@@ -80,6 +82,8 @@ describe('every AWS call the code makes is allowed by the policies that govern i
       for (const p of lambdas) expect(p.calls.filter((c) => / at src\//.test(c.why)).length, p.who).toBeGreaterThan(3);
       const dbt = principals.find((p) => p.service === 'codebuild.amazonaws.com');
       expect(dbt?.calls.filter((c) => c.action.startsWith('glue:')).length).toBeGreaterThan(50);
+      const crawlers = principals.filter((p) => p.service === 'glue.amazonaws.com');
+      expect(crawlers.length).toBe(model.all('aws_glue_crawler').length);
       const mwaa = principals.find((p) => p.service === 'airflow-env.amazonaws.com');
       if (mwaa) expect(new Set(mwaa.calls.map((c) => c.why.split(':')[0])).size).toBe(tasks.length);
     }

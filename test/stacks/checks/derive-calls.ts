@@ -13,11 +13,14 @@ import {
   DBT_ATHENA_SCHEMA_ACTIONS,
   DBT_ATHENA_TABLE_ACTIONS,
   DBT_ATHENA_WORKGROUP_ACTIONS,
+  GLUE_CRAWLER_LOG_ACTIONS,
+  GLUE_CRAWLER_TABLE_ACTIONS,
   glueTable,
   KINESIS_POLLER_ACTIONS,
   KMS_SIDE_EFFECTS,
   kmsFor,
   s3Access,
+  s3Location,
   STATE_MACHINE_SERVICE_ACTIONS,
   taskRequests,
   type ArnContext,
@@ -125,11 +128,9 @@ function workgroupOf(model: EnvironmentModel, name: string): { results: S3Locati
     output_location: string;
     encryption_configuration?: { kms_key_arn?: string };
   };
-  const m = /^s3:\/\/([^/]+)\/(.*)$/.exec(result.output_location);
-  if (!m) throw new Error(`workgroup ${name}: output location ${result.output_location}`);
   const key = result.encryption_configuration?.kms_key_arn;
   return {
-    results: { bucket: m[1] as string, prefix: m[2] as string },
+    results: s3Location(result.output_location),
     key: key ? model.resolveIn(wg.stack, key) : undefined,
   };
 }
@@ -222,8 +223,7 @@ function sdkRequests(model: EnvironmentModel, call: SdkCall, env: Record<string,
       return values
         .filter((v) => v.startsWith('s3://'))
         .flatMap((uri) => {
-          const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri) as RegExpExecArray;
-          const where: S3Location = { bucket: m[1] as string, prefix: `${(m[2] as string).replace(/\/?$/, '/')}` };
+          const where = s3Location(uri);
           const bucket = `arn:aws:s3:::${where.bucket}`;
           const object = `${bucket}/${where.prefix}lakehouse_check/part-00000.parquet`;
           if (call.action === 's3:ListBucket')
@@ -398,6 +398,43 @@ export function dbtBuildCalls(model: EnvironmentModel, inventory: SqlInventory):
     who: `CodeBuild project ${name} (dbt build, ${inventory.dbt.models} models)`,
     calls,
   };
+}
+
+/** Calls of every Glue crawler's role: read its S3 targets, write its database's tables, log. */
+export function crawlerCalls(model: EnvironmentModel): PrincipalCalls[] {
+  const ctx = arnContext(model);
+  return model.all('aws_glue_crawler').map((crawler) => {
+    const name = model.resolveIn(crawler.stack, crawler.body.name);
+    const role = model.role(model.resolveIn(crawler.stack, crawler.body.role));
+    const database = model.resolveIn(crawler.stack, crawler.body.database_name);
+    const why = `crawler ${name}`;
+    const calls: Call[] = [];
+    for (const target of (crawler.body.s3_target as { path: string }[] | undefined) ?? []) {
+      const where = s3Location(model.resolveIn(crawler.stack, target.path));
+      calls.push(
+        ...s3Access(ctx, where, 'read', false).map(because(`${why}: S3 target s3://${where.bucket}/${where.prefix}`)),
+      );
+    }
+    calls.push(...glueTable(ctx, 'glue:GetDatabase', database).map(because(why)));
+    calls.push(
+      ...GLUE_CRAWLER_TABLE_ACTIONS.flatMap((a) => glueTable(ctx, a, database, 'crawled_folder')).map(because(why)),
+    );
+    const security = crawler.body.security_configuration;
+    if (typeof security === 'string') {
+      const configuration = model.resolveIn(crawler.stack, security);
+      calls.push(because(`${why}: security configuration`)({ action: 'glue:GetSecurityConfiguration', resource: '*' }));
+      const group = model.arn('logs', `log-group:/aws-glue/crawlers-role/${role.name}-${configuration}`);
+      calls.push(
+        ...GLUE_CRAWLER_LOG_ACTIONS.map((action) =>
+          because(`${why}: encrypted crawler logs`)({
+            action,
+            resource: action === 'logs:AssociateKmsKey' ? group : `${group}:log-stream:${name}`,
+          }),
+        ),
+      );
+    }
+    return { role, service: 'glue.amazonaws.com', who: why, calls };
+  });
 }
 
 function templated(field: unknown): string {

@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../../../stacks/constructs/bundled-function.ts';
 import { BUILTIN_CONTRACTS } from '../../../src/contracts/load.ts';
 import { runPythonJson, venvPython } from '../../helpers/python.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-import type { S3Location } from './aws-actions.ts';
+import { s3Location, type S3Location } from './aws-actions.ts';
 import { stateMachines, taskStatesOf } from './state-machines.ts';
 import type { EnvironmentModel } from './terraform-model.ts';
 
@@ -27,6 +27,8 @@ export interface SqlStatement {
   readonly database: string;
   /** A table the statement builds without naming it in its SQL (a dbt model's relation). */
   readonly builds?: TableName;
+  /** Whether that relation holds data in S3 (a table, incremental model or snapshot; not a view). */
+  readonly buildsData?: boolean;
 }
 
 export interface TableName {
@@ -36,6 +38,8 @@ export interface TableName {
 
 export interface TableUse extends TableName {
   readonly role: 'read' | 'write' | 'create';
+  /** The LOCATION a CREATE statement gives, as an S3 URI. */
+  readonly location?: string;
 }
 
 export interface ParsedStatement extends SqlStatement {
@@ -61,13 +65,6 @@ export function renderStatesFormat(expression: string): string {
   return (m[1] as string).replace(/\\(.)|\{\}/g, (whole, escaped: string | undefined) =>
     escaped !== undefined ? escaped : whole === '{}' ? SAMPLE_TIMESTAMP : whole,
   );
-}
-
-function s3Location(uri: string): S3Location {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!m) throw new Error(`not an S3 URI: ${uri}`);
-  const prefix = m[2] as string;
-  return { bucket: m[1] as string, prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
 }
 
 /** The Athena statements of every state machine Task state. */
@@ -178,8 +175,8 @@ export async function sqlInventory(model: EnvironmentModel): Promise<SqlInventor
       origin: `dbt ${n.resource_type} ${n.unique_id} (${n.path}, target ${build.target}${n.incremental_branch ? ', tables existing' : ', first build'})`,
       sql: n.compiled_sql as string,
       database: n.schema,
-      ...(n.resource_type === 'model' || n.resource_type === 'snapshot'
-        ? { builds: { database: n.schema, table: n.identifier } }
+      ...((n.resource_type === 'model' && n.materialized !== 'ephemeral') || n.resource_type === 'snapshot'
+        ? { builds: { database: n.schema, table: n.identifier }, buildsData: n.materialized !== 'view' }
         : {}),
     }));
   const statements = [...stateMachineStatements(model), ...namedQueries(model), ...dbtStatements];
@@ -213,17 +210,18 @@ export async function sqlInventory(model: EnvironmentModel): Promise<SqlInventor
   for (const s of withTables)
     for (const t of s.tables)
       if (t.role === 'create') {
-        const location = s.builds ? dbtLocation(build, t.database, t.table) : createLocation(s.sql);
+        const location = s.builds
+          ? s.buildsData
+            ? dbtLocation(build, t.database, t.table)
+            : undefined
+          : t.location
+            ? s3Location(t.location)
+            : undefined;
         add({ database: t.database, table: t.table, createdBy: s.origin, ...(location ? { location } : {}) });
       }
   const sources = compiled.sources.map((s) => ({ database: s.schema, table: s.identifier }));
   const models = new Set(compiled.nodes.filter((n) => n.resource_type === 'model').map((n) => n.unique_id)).size;
   return { statements: withTables, known, dbt: { build, sources, models } };
-}
-
-function createLocation(sql: string): S3Location | undefined {
-  const m = /\bLOCATION\s+'(s3:\/\/[^']+)'/i.exec(sql);
-  return m ? s3Location(m[1] as string) : undefined;
 }
 
 /**

@@ -3,7 +3,8 @@ and lists every table each one reads, writes or creates, qualified with the stat
 
 Run with the dbt venv: `python sql_tables.py '{"file": "<statements.json>"}'` where the file holds
 [{"id", "sql", "database"}]. Prints [{"id", "error"?, "tables": [{"database", "table", "role"}]}]; role is
-`read`, `write` (INSERT, MERGE, UPDATE, DELETE, OPTIMIZE, VACUUM) or `create` (CREATE TABLE/VIEW, CTAS).
+`read`, `write` (INSERT, MERGE, UPDATE, DELETE, OPTIMIZE, VACUUM) or `create` (CREATE TABLE/VIEW, CTAS); a
+created table carries its LOCATION when the statement gives one.
 """
 
 from __future__ import annotations
@@ -68,7 +69,11 @@ def tables_of(sql: str, database: str | None) -> list[dict[str, str]]:
                 continue
             if not table.name:
                 continue
-            out.append({**qualified(table, database), 'role': role})
+            entry = {**qualified(table, database), 'role': role}
+            location = statement.find(exp.LocationProperty) if role == 'create' else None
+            if location is not None:
+                entry['location'] = location.this.name
+            out.append(entry)
     return out
 
 

@@ -131,7 +131,8 @@ export class EnvironmentModel {
     const attributes = ATTRIBUTES[type];
     const value = attributes?.(found.body, this, found)[attr];
     if (value === undefined) throw new Error(`\${${ref}}: attribute ${attr} of ${type} is not modelled`);
-    return value;
+    // A name may itself hold references (a log group named after a security configuration).
+    return this.resolveString(value, found.stack);
   }
 
   private find(map: Map<string, Resource>, type: string, id: string, stack: SynthStack | undefined) {
@@ -193,9 +194,11 @@ export class EnvironmentModel {
   /** The role an ARN attribute of a resource names, with its trust policy and inline policies. */
   role(roleArn: string): Role {
     const roles = this.all('aws_iam_role');
-    const found = roles.find((r) => ATTRIBUTES.aws_iam_role?.(r.body, this, r).arn === roleArn);
+    const found = roles.find(
+      (r) => this.resolveIn(r.stack, ATTRIBUTES.aws_iam_role?.(r.body, this, r).arn) === roleArn,
+    );
     if (!found) throw new Error(`no aws_iam_role with ARN ${roleArn} in ${this.env}`);
-    const name = str(found.body.name);
+    const name = this.resolveIn(found.stack, found.body.name);
     if (this.all('aws_iam_role_policy_attachment').length > 0 || found.body.managed_policy_arns)
       throw new Error('managed policy attachments are not modelled; extend terraform-model.ts before relying on them');
     const policies = this.all('aws_iam_role_policy')
