@@ -15,12 +15,13 @@ from typing import Any
 
 from airflow.sdk import Asset
 
-# Updated when the processor has committed new Iceberg snapshots to the processed tables: by lakehouse_pipeline
-# when its Step Functions execution succeeds, or by the stream processor itself through Airflow's REST API
-# (POST /api/v2/assets/events with extra {"table": ..., "snapshot_id": ...}).
+# Updated from outside Airflow when the processor has committed Iceberg snapshots that should not wait for the
+# daily run: by the stream processor (or an operator) through Airflow's REST API (POST /api/v2/assets/events with
+# extra {"table": ..., "snapshot_id": ...}). No DAG updates it: lakehouse_pipeline runs dbt itself, and updating it
+# there would start a second dbt build for the same data.
 PROCESSED_TABLES = Asset(name='lakehouse_processed_tables', uri='s3://lakehouse/processed/', group='lakehouse')
 
-# Updated when dbt has rebuilt the curated star schema.
+# Updated when dbt has rebuilt the curated star schema: by lakehouse_pipeline and by transform_on_snapshot.
 CURATED_MARTS = Asset(name='lakehouse_curated_marts', uri='s3://lakehouse/curated/marts/', group='lakehouse')
 
 AWS_CONN_ID = 'aws_default'

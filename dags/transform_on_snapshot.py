@@ -1,14 +1,17 @@
 """
 ### transform_on_snapshot
 
-Rebuilds the curated star schema with dbt whenever new Iceberg snapshots land in the processed tables.
+Rebuilds the curated star schema with dbt on demand, between the daily runs of `lakehouse_pipeline` (which runs
+the same dbt build inside its own execution).
 
-* Scheduled on the asset `lakehouse_processed_tables`, which `lakehouse_pipeline` updates after a successful run
-  and the stream processor updates through the REST API after each commit. A manual trigger runs it too.
+* Scheduled on the asset `lakehouse_processed_tables`, which no DAG updates: it is updated by events posted to
+  Airflow's REST API, by the stream processor or an operator, for commits whose data should not wait for the next
+  daily run. A manual trigger runs it too.
 * `start_dbt_build` starts the **transform state machine** (stack output `transform_state_machine_arn`), which
   runs `dbt build --target <env>` (dbt_project/, dbt-athena writing Iceberg under the curated layer) as a CodeBuild
-  build; the extras of the triggering asset events (table, snapshot id) are passed along for the run's log. Retried: the name is derived from the run id, so a
-  retry never starts a second build.
+  build; the extras of the triggering asset events (table, snapshot id) are passed along for the run's log.
+  Retried: the name is derived from the run id, so a retry never starts a second build. Builds run one at a time
+  (the CodeBuild project allows one): a build started while the daily pipeline's build runs waits for it.
 * `wait_for_dbt_build` follows it in reschedule mode, without retries (dbt's own failure is final), and then
   updates the asset `lakehouse_curated_marts` for consumers downstream.
 

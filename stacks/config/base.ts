@@ -19,7 +19,7 @@ export function baseConfig(environment: EnvironmentName): EnvironmentConfig {
     },
     catalog: { crawlerSchedule: 'cron(15 2 * * ? *)' },
     metadata: { pointInTimeRecovery: true, deletionProtection: true },
-    workflow: { crawlerPollSeconds: 30, crawlerMaxPolls: 60, athenaQueryTimeoutSeconds: 1800 },
+    workflow: { crawlerPollSeconds: 30, crawlerMaxPolls: 60 },
     transform: { computeType: 'BUILD_GENERAL1_SMALL', buildTimeoutMinutes: 60 },
     analytics: { bytesScannedCutoffPerQuery: 10 * 1024 ** 3 },
     ingestion: {

@@ -37,7 +37,6 @@ export interface WorkflowConfig {
   readonly crawlerPollSeconds: number;
   /** Upper bound on GetCrawler polls per crawler; reaching it fails the run instead of waiting forever. */
   readonly crawlerMaxPolls: number;
-  readonly athenaQueryTimeoutSeconds: number;
 }
 
 export interface TransformConfig {

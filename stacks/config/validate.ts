@@ -74,7 +74,6 @@ export function validateConfig(config: EnvironmentConfig): EnvironmentConfig {
   const w = config.workflow;
   int('workflow.crawlerPollSeconds', w.crawlerPollSeconds, 5, 3600);
   int('workflow.crawlerMaxPolls', w.crawlerMaxPolls, 1, 1000);
-  int('workflow.athenaQueryTimeoutSeconds', w.athenaQueryTimeoutSeconds, 60, 86_400);
   const t = config.transform;
   check(
     ['BUILD_GENERAL1_SMALL', 'BUILD_GENERAL1_MEDIUM', 'BUILD_GENERAL1_LARGE'].includes(t.computeType),

@@ -6,11 +6,13 @@ import type { Naming } from '../lib/naming.ts';
 export interface AnalyticsProps {
   readonly naming: Naming;
   readonly resultsBucket: string;
-  readonly lakeBucket: string;
   readonly kmsKeyArn: string;
   readonly bytesScannedCutoffPerQuery: number;
   readonly forceDestroy: boolean;
 }
+
+/** The processed table the maintenance queries are written for (the events dataset, the largest). */
+export const MAINTAINED_TABLE = 'events';
 
 /** Athena engine v3 workgroup (settings enforced on clients) and the Iceberg maintenance queries people run. */
 export class Analytics extends Construct {
@@ -36,21 +38,20 @@ export class Analytics extends Construct {
         },
       },
     });
-    const db = naming.database('curated');
-    const table = `${db}.events_iceberg`;
+    // The maintenance queries name a table the stream processor creates with its first commit (src/processor:
+    // one Iceberg table per dataset in the processed database); nothing here creates tables of its own.
+    const db = naming.database('processed');
+    const table = `${db}.${MAINTAINED_TABLE}`;
     const sql: Record<string, [string, string]> = {
-      'iceberg-create': [
-        'Create an Iceberg table in the curated layer',
-        `CREATE TABLE IF NOT EXISTS ${table} (event_id string, event_type string, event_ts timestamp, payload string)\n` +
-          `PARTITIONED BY (day(event_ts))\nLOCATION 's3://${props.lakeBucket}/iceberg/${db}/events_iceberg/'\n` +
-          `TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd')`,
-      ],
       'iceberg-time-travel': [
-        'Read an Iceberg table as it was one day ago',
+        `Read ${table} as it was one day ago`,
         `SELECT * FROM ${table} FOR TIMESTAMP AS OF (current_timestamp - interval '1' day) LIMIT 100`,
       ],
-      'iceberg-optimize': ['Compact small files (bin-pack)', `OPTIMIZE ${table} REWRITE DATA USING BIN_PACK`],
-      'iceberg-vacuum': ['Expire old snapshots and remove orphan files', `VACUUM ${table}`],
+      'iceberg-optimize': [
+        `Compact small files of ${table} (bin-pack)`,
+        `OPTIMIZE ${table} REWRITE DATA USING BIN_PACK`,
+      ],
+      'iceberg-vacuum': [`Expire old snapshots of ${table} and remove orphan files`, `VACUUM ${table}`],
     };
     this.queries = Object.entries(sql).map(
       ([key, [description, query]]) =>

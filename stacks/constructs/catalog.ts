@@ -5,7 +5,7 @@ import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security
 import { Construct } from 'constructs';
 import { kmsUse, s3Read } from '../lib/grants.ts';
 import { ServiceRole } from '../lib/iam.ts';
-import { LAYERS, type Layer, type Naming } from '../lib/naming.ts';
+import { CRAWLED_LAYERS, LAYERS, type CrawledLayer, type Layer, type Naming } from '../lib/naming.ts';
 
 export interface CatalogProps {
   readonly naming: Naming;
@@ -16,14 +16,27 @@ export interface CatalogProps {
 }
 
 /**
- * One Glue database and one crawler per layer. Crawlers only see `<layer>/` of the lake bucket; the Iceberg
- * warehouse (`iceberg/`) is registered by the writer itself and never crawled over.
+ * How deep below a namespace folder an Iceberg crawler looks for a table's `metadata/` folder: the table folder,
+ * its `metadata/`, and one level of margin. Kept small so a crawl does not walk the data files' partition folders.
+ */
+export const ICEBERG_TRAVERSAL_DEPTH = 3;
+
+/**
+ * One Glue database per layer, and one crawler per layer the stream processor writes (raw, processed).
+ *
+ * Those tables are Iceberg tables in the processor's warehouse, `iceberg/<database>/<table>/`, and the processor
+ * registers each one in the layer's database with its first commit (Glue table_type=ICEBERG, metadata_location).
+ * The crawlers are Iceberg crawlers over exactly those namespace folders, never plain S3 crawlers: an S3 crawl
+ * would register the data and metadata files as Hive tables. They only add a table whose folder exists without a
+ * catalog entry (a table restored from a backup, a catalog entry deleted by hand), and they only log changes to
+ * the tables that exist: the commits own metadata_location, and a crawler updating it could move a table back to
+ * an older snapshot between two commits.
  */
 export class Catalog extends Construct {
   readonly databases: Record<Layer, GlueCatalogDatabase>;
-  readonly crawlers: Record<Layer, GlueCrawler>;
-  /** One role per crawler: each reads only its own layer prefix and writes only its own database. */
-  readonly crawlerRoles: Record<Layer, ServiceRole>;
+  readonly crawlers: Record<CrawledLayer, GlueCrawler>;
+  /** One role per crawler: each reads only its own layer's warehouse folder and writes only its own database. */
+  readonly crawlerRoles: Record<CrawledLayer, ServiceRole>;
 
   constructor(scope: Construct, id: string, props: CatalogProps) {
     super(scope, id);
@@ -42,14 +55,16 @@ export class Catalog extends Construct {
       databases[layer] = new GlueCatalogDatabase(this, `db-${layer}`, {
         name: naming.database(layer),
         description: `${layer} layer of ${naming.prefix}`,
-        locationUri: `s3://${props.lakeBucket}/${layer}/`,
+        // Where the layer's tables are: the processor's warehouse folder for the layers it writes.
+        locationUri: `s3://${props.lakeBucket}/${isCrawled(layer) ? naming.icebergPrefix(layer) : `${layer}/`}`,
       });
     this.databases = databases;
 
     const catalogArn = naming.arn('glue', 'catalog');
-    const crawlers = {} as Record<Layer, GlueCrawler>;
-    const roles = {} as Record<Layer, ServiceRole>;
-    for (const layer of LAYERS) {
+    const crawlers = {} as Record<CrawledLayer, GlueCrawler>;
+    const roles = {} as Record<CrawledLayer, ServiceRole>;
+    for (const layer of CRAWLED_LAYERS) {
+      const prefix = naming.icebergPrefix(layer);
       const roleName = naming.name(`${layer}-crawler`);
       // With a security configuration, Glue writes crawler logs to `/aws-glue/crawlers-role/<role>-<configuration>`;
       // created here so retention and encryption are ours.
@@ -63,7 +78,7 @@ export class Catalog extends Construct {
         service: 'glue.amazonaws.com',
         sourceAccount: naming.account,
         statements: [
-          ...s3Read(`Read${cap(layer)}`, lakeArn, `${layer}/`),
+          ...s3Read(`Read${cap(layer)}`, lakeArn, prefix),
           kmsUse('UseDataKey', props.kmsKeyArn),
           {
             sid: 'WriteLayerTables',
@@ -106,15 +121,11 @@ export class Catalog extends Construct {
         databaseName: databases[layer].name,
         schedule: props.crawlerSchedule,
         securityConfiguration: security.name,
-        s3Target: [{ path: `s3://${props.lakeBucket}/${layer}/`, exclusions: ['**/_SUCCESS', '**/*.tmp'] }],
-        // New folders only: existing partitions keep their schema, crawls stay cheap.
-        recrawlPolicy: { recrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' },
+        icebergTarget: [
+          { paths: [`s3://${props.lakeBucket}/${prefix}`], maximumTraversalDepth: ICEBERG_TRAVERSAL_DEPTH },
+        ],
+        // Existing tables are the commits' (see above): changes are logged, never written, and nothing is deleted.
         schemaChangePolicy: { updateBehavior: 'LOG', deleteBehavior: 'LOG' },
-        configuration: JSON.stringify({
-          Version: 1,
-          CrawlerOutput: { Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
-          Grouping: { TableGroupingPolicy: 'CombineCompatibleSchemas' },
-        }),
         // Glue checks the role's permissions when the crawler is created.
         dependsOn: [role.policy],
       });
@@ -122,6 +133,10 @@ export class Catalog extends Construct {
     this.crawlerRoles = roles;
     this.crawlers = crawlers;
   }
+}
+
+function isCrawled(layer: Layer): layer is CrawledLayer {
+  return (CRAWLED_LAYERS as readonly Layer[]).includes(layer);
 }
 
 function cap(s: string): string {

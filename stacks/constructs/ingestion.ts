@@ -93,7 +93,7 @@ export class Ingestion extends Construct {
       environment: {
         ...tableEnv,
         LAKEHOUSE_STREAM_NAME: names.stream,
-        LAKEHOUSE_WAREHOUSE: `s3://${names.lakeBucket}/iceberg`,
+        LAKEHOUSE_WAREHOUSE: naming.icebergWarehouse,
         LAKEHOUSE_QUARANTINE: `s3://${names.lakeBucket}/quarantine`,
         LAKEHOUSE_RAW_DATABASE: naming.database('raw'),
         LAKEHOUSE_PROCESSED_DATABASE: naming.database('processed'),

@@ -9,9 +9,11 @@ import { Construct } from 'constructs';
 import type { OrchestrationConfig } from '../config/types.ts';
 import { kmsUse } from '../lib/grants.ts';
 import { ServiceRole } from '../lib/iam.ts';
-import { LAYERS, type Naming } from '../lib/naming.ts';
+import type { Naming } from '../lib/naming.ts';
 import { REPO_ROOT } from './bundled-function.ts';
 import { Network } from './network.ts';
+
+export const AIRFLOW_IGNORE = '.airflowignore';
 
 export interface OrchestrationProps {
   readonly naming: Naming;
@@ -70,8 +72,10 @@ export class Orchestration extends Construct {
     });
 
     const dir = isAbsolute(config.dagsDir) ? config.dagsDir : join(REPO_ROOT, config.dagsDir);
+    // The DAG files, their helper modules, and the .airflowignore that keeps the DAG processor from parsing the
+    // helpers as DAG files (it reads the file from the DAGs folder, so it must be uploaded with them).
     const files = readdirSync(dir)
-      .filter((f) => f.endsWith('.py'))
+      .filter((f) => f.endsWith('.py') || f === AIRFLOW_IGNORE)
       .sort();
     const upload = (file: string, key: string): S3Object => {
       const asset = new TerraformAsset(this, `asset-${file}`, { path: join(dir, file), type: AssetType.FILE });
@@ -87,25 +91,21 @@ export class Orchestration extends Construct {
     const dagObjects = files.map((f) => upload(f, `dags/${f}`));
     const requirements = upload('requirements.txt', 'requirements.txt');
 
-    const sfnArn = naming.arn('states', `stateMachine:${names.stateMachine}`);
+    // The state machines the DAGs start: lakehouse_pipeline the pipeline, transform_on_snapshot the transform.
+    const machines = [names.stateMachine, names.transformStateMachine];
     const role = new ServiceRole(this, 'execution-role', {
       name: naming.name('airflow'),
       service: 'airflow-env.amazonaws.com',
       statements: [
         {
-          sid: 'StartPipeline',
+          sid: 'StartStateMachines',
           actions: ['states:DescribeStateMachine', 'states:StartExecution'],
-          resources: [sfnArn],
+          resources: machines.map((m) => naming.arn('states', `stateMachine:${m}`)),
         },
         {
-          sid: 'WatchPipeline',
+          sid: 'WatchExecutions',
           actions: ['states:DescribeExecution', 'states:StopExecution'],
-          resources: [naming.arn('states', `execution:${names.stateMachine}:*`)],
-        },
-        {
-          sid: 'Crawlers',
-          actions: ['glue:GetCrawler', 'glue:StartCrawler'],
-          resources: LAYERS.map((l) => naming.arn('glue', `crawler/${naming.crawler(l)}`)),
+          resources: machines.map((m) => naming.arn('states', `execution:${m}:*`)),
         },
         {
           sid: 'ReadDagsBucket',

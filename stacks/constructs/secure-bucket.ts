@@ -10,7 +10,7 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import { Construct } from 'constructs';
-import { s3Read, s3ReadWrite } from '../lib/grants.ts';
+import { denyInsecureTransport, s3Read, s3ReadWrite } from '../lib/grants.ts';
 import { policyDocument, type PolicyStatement } from '../lib/iam.ts';
 
 export interface SecureBucketProps {
@@ -69,14 +69,7 @@ export class SecureBucket extends Construct {
     new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket: bucketId, rule: [...props.lifecycleRules] });
 
     const statements: PolicyStatement[] = [
-      {
-        sid: 'DenyInsecureTransport',
-        effect: 'Deny',
-        actions: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
-        resources: [this.bucket.arn, `${this.bucket.arn}/*`],
-        principals: [{ type: '*', identifiers: ['*'] }],
-        conditions: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-      },
+      denyInsecureTransport(this.bucket.arn),
       ...(props.denyNonKmsPuts
         ? [
             {

@@ -65,6 +65,10 @@ export class Transform extends Construct {
   readonly buildLogGroup: CloudwatchLogGroup;
   /** The buildspec, as CodeBuild receives it (JSON is YAML). */
   readonly buildspec: BuildSpec;
+  /** The command a start without one runs: `dbt build --target <environment>`. */
+  readonly defaultCommand: readonly string[];
+  /** The state machine's own bound on an execution (TimeoutSeconds of its definition). */
+  readonly executionTimeoutSeconds: number;
 
   constructor(scope: Construct, id: string, props: TransformProps) {
     super(scope, id);
@@ -111,6 +115,7 @@ export class Transform extends Construct {
     });
 
     const target = naming.environment;
+    this.defaultCommand = ['dbt', 'build', '--target', target];
     this.buildspec = buildSpec();
     this.project = new CodebuildProject(this, 'project', {
       name: projectName,
@@ -142,7 +147,7 @@ export class Transform extends Construct {
           LAKEHOUSE_CURATED_S3: `s3://${names.lakeBucket}/curated/`,
           LAKEHOUSE_GLUE_DATABASE_PREFIX: naming.gluePrefix,
           LAKEHOUSE_PROCESSED_DATABASE: naming.database('processed'),
-          [BUILD_VARIABLES.command]: JSON.stringify(['dbt', 'build', '--target', target]),
+          [BUILD_VARIABLES.command]: JSON.stringify(this.defaultCommand),
           [BUILD_VARIABLES.runId]: 'manual',
           [BUILD_VARIABLES.snapshots]: '[]',
           [BUILD_VARIABLES.execution]: 'none',
@@ -161,9 +166,10 @@ export class Transform extends Construct {
       projectName,
       alertTopicArn: props.alertTopicArn,
       buildLogGroup: `/aws/codebuild/${projectName}`,
-      defaultCommand: ['dbt', 'build', '--target', target],
+      defaultCommand: this.defaultCommand,
       buildTaskTimeoutSeconds,
     });
+    this.executionTimeoutSeconds = this.definition.TimeoutSeconds ?? buildTaskTimeoutSeconds;
     this.stateMachine = standardStateMachine(this, props, {
       name: names.transformStateMachine,
       roleName: naming.name('transform-sfn'),
@@ -285,7 +291,7 @@ function buildStatements(naming: Naming, kmsKeyArn: string, sourceKey: string, l
     },
     // Athena reads and writes S3 with the caller's permissions: the processed Iceberg tables (the processor's
     // warehouse, iceberg/<processed database>/), the curated layer dbt writes, and the workgroup's results.
-    ...s3Read('ProcessedRead', lakeArn, `iceberg/${processed}/`),
+    ...s3Read('ProcessedRead', lakeArn, naming.icebergPrefix('processed')),
     ...s3ReadWrite('CuratedWrite', lakeArn, 'curated/'),
     ...s3ReadWrite('AthenaResults', naming.bucketArn(names.athenaResultsBucket), 'results/'),
   ];

@@ -1,7 +1,6 @@
 import type { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine/index.js';
 import { Construct } from 'constructs';
-import { s3Read, s3ReadWrite } from '../lib/grants.ts';
-import { LAYERS } from '../lib/naming.ts';
+import { CRAWLED_LAYERS, type CrawledLayer } from '../lib/naming.ts';
 import { pipelineDefinition, type PipelineDefinitionProps } from '../workflow/pipeline-definition.ts';
 import type { StateMachineDefinition } from '../workflow/asl.ts';
 import { standardStateMachine, type StateMachineEnvironment } from './state-machine.ts';
@@ -9,12 +8,16 @@ import { standardStateMachine, type StateMachineEnvironment } from './state-mach
 export interface WorkflowProps extends StateMachineEnvironment {
   readonly crawlerPollSeconds: number;
   readonly crawlerMaxPolls: number;
-  readonly athenaQueryTimeoutSeconds: number;
+  /** The transform (dbt build) the pipeline runs after the crawls, as the transform construct set it up. */
+  readonly transform: {
+    readonly stateMachineName: string;
+    readonly command: readonly string[];
+    readonly executionTimeoutSeconds: number;
+  };
 }
 
-export const TRANSFORM_QUERY =
-  'INSERT INTO daily_event_counts SELECT event_date, event_type, count(*) AS events FROM {processed}.events ' +
-  "WHERE event_date = date(from_iso8601_timestamp('{}')) GROUP BY event_date, event_type";
+/** Step Functions' managed rule through which a `.sync` task on a child execution learns that it ended. */
+export const SYNC_EXECUTION_RULE = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
 
 /** The Standard state machine that runs one pipeline pass, with its role, logs and tracing. */
 export class Workflow extends Construct {
@@ -23,32 +26,26 @@ export class Workflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
-    const { naming } = props;
+    const { naming, transform } = props;
     const names = naming.resources;
-    const crawlers = {
-      raw: naming.crawler('raw'),
-      processed: naming.crawler('processed'),
-      curated: naming.crawler('curated'),
-    };
+    const crawlers = Object.fromEntries(CRAWLED_LAYERS.map((l) => [l, naming.crawler(l)])) as Record<
+      CrawledLayer,
+      string
+    >;
+    const transformArn = naming.arn('states', `stateMachine:${transform.stateMachineName}`);
     const definitionProps: PipelineDefinitionProps = {
       runsTable: names.runsTable,
       alertTopicArn: props.alertTopicArn,
       crawlers,
-      workgroup: names.workgroup,
-      curatedDatabase: naming.database('curated'),
-      transformQuery: TRANSFORM_QUERY.replace('{processed}', naming.database('processed')),
+      transformStateMachineArn: transformArn,
+      transformCommand: transform.command,
+      // The child bounds itself; the margin lets its own timeout (caught and alerted there) arrive first.
+      transformTimeoutSeconds: transform.executionTimeoutSeconds + 300,
       crawlerPollSeconds: props.crawlerPollSeconds,
       crawlerMaxPolls: props.crawlerMaxPolls,
-      athenaQueryTimeoutSeconds: props.athenaQueryTimeoutSeconds,
     };
     this.definition = pipelineDefinition(definitionProps);
 
-    const lakeArn = naming.bucketArn(names.lakeBucket);
-    const glueResources = [
-      naming.arn('glue', 'catalog'),
-      ...LAYERS.map((l) => naming.arn('glue', `database/${naming.database(l)}`)),
-      ...LAYERS.map((l) => naming.arn('glue', `table/${naming.database(l)}/*`)),
-    ];
     this.stateMachine = standardStateMachine(this, props, {
       name: names.stateMachine,
       roleName: naming.name('pipeline-sfn'),
@@ -64,34 +61,19 @@ export class Workflow extends Construct {
           actions: ['glue:GetCrawler', 'glue:StartCrawler'],
           resources: Object.values(crawlers).map((c) => naming.arn('glue', `crawler/${c}`)),
         },
+        { sid: 'StartTransform', actions: ['states:StartExecution'], resources: [transformArn] },
         {
-          sid: 'AthenaQueries',
-          actions: [
-            'athena:GetQueryExecution',
-            'athena:GetQueryResults',
-            'athena:StartQueryExecution',
-            'athena:StopQueryExecution',
-          ],
-          resources: [naming.arn('athena', `workgroup/${names.workgroup}`)],
+          // What startExecution.sync does with the child: follow it, and stop it when this execution stops.
+          sid: 'FollowTransform',
+          actions: ['states:DescribeExecution', 'states:StopExecution'],
+          resources: [naming.arn('states', `execution:${transform.stateMachineName}:*`)],
         },
         {
-          sid: 'AthenaCatalog',
-          actions: [
-            'glue:BatchCreatePartition',
-            'glue:CreateTable',
-            'glue:GetDatabase',
-            'glue:GetPartition',
-            'glue:GetPartitions',
-            'glue:GetTable',
-            'glue:GetTables',
-            'glue:UpdateTable',
-          ],
-          resources: glueResources,
+          // The rule is managed by Step Functions in the account; its name is fixed by the service.
+          sid: 'SyncRule',
+          actions: ['events:DescribeRule', 'events:PutRule', 'events:PutTargets'],
+          resources: [naming.arn('events', `rule/${SYNC_EXECUTION_RULE}`)],
         },
-        ...s3Read('LakeRead', lakeArn),
-        ...s3ReadWrite('CuratedWrite', lakeArn, 'curated/'),
-        ...s3ReadWrite('IcebergWrite', lakeArn, 'iceberg/'),
-        ...s3ReadWrite('AthenaResults', naming.bucketArn(names.athenaResultsBucket), 'results/'),
       ],
     }).stateMachine;
   }

@@ -61,3 +61,18 @@ export function stateMachineTracing(sid = 'XRay'): PolicyStatement {
     resources: ['*'],
   };
 }
+
+/**
+ * A bucket policy statement refusing every S3 request over plain HTTP: all actions (present and future ones) on
+ * the bucket and its objects, from any principal.
+ */
+export function denyInsecureTransport(bucketArn: string, sid = 'DenyInsecureTransport'): PolicyStatement {
+  return {
+    sid,
+    effect: 'Deny',
+    actions: ['s3:*'],
+    resources: [bucketArn, `${bucketArn}/*`],
+    principals: [{ type: '*', identifiers: ['*'] }],
+    conditions: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+  };
+}

@@ -9,7 +9,7 @@ export interface Condition {
   readonly values: readonly string[];
 }
 
-/** One IAM statement. Actions are always explicit (a property test rejects `*` in any action). */
+/** One IAM statement. Allow actions are always explicit (a property test rejects `*` in them); Deny may use `*`. */
 export interface PolicyStatement {
   readonly sid: string;
   readonly effect?: 'Allow' | 'Deny';
@@ -27,8 +27,11 @@ export function policyDocument(
   statements: readonly PolicyStatement[],
 ): DataAwsIamPolicyDocument {
   for (const s of statements) {
+    // A wildcard grants whatever a service adds later, so an Allow names its actions. A Deny is the opposite: it
+    // must also cover what a service adds later (e.g. every S3 action over plain HTTP), so a wildcard is right there.
     const wild = s.actions.filter((a) => a.includes('*'));
-    if (wild.length > 0) throw new Error(`policy ${id}: statement ${s.sid} has wildcard actions ${wild.join(', ')}`);
+    if (wild.length > 0 && (s.effect ?? 'Allow') === 'Allow')
+      throw new Error(`policy ${id}: Allow statement ${s.sid} has wildcard actions ${wild.join(', ')}`);
   }
   return new DataAwsIamPolicyDocument(scope, id, {
     statement: statements.map((s) => ({

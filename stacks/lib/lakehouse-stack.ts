@@ -31,7 +31,7 @@ export class LakehouseStack extends TerraformStack {
       defaultTags: [{ tags: defaultTags(config) }],
     });
     if (props.localState) {
-      new LocalBackend(this, { path: `terraform.${this.naming.stack(props.part)}.tfstate` });
+      new LocalBackend(this, { path: localStatePath(this.naming.stack(props.part)) });
     } else {
       const backend = new S3Backend(this, {
         bucket: naming.stateBucket,
@@ -48,6 +48,18 @@ export class LakehouseStack extends TerraformStack {
   output(id: string, value: string, description: string): TerraformOutput {
     return new TerraformOutput(this, id, { value, description });
   }
+}
+
+/** Folder at the repo root (git-ignored) that holds the bootstrap stacks' local state, outside `cdktf.out/`. */
+export const LOCAL_STATE_DIR = 'state';
+
+/**
+ * The bootstrap stack's state file, relative to the folder Terraform runs in (`cdktf.out/stacks/<stack>/`, as
+ * `cdktf deploy` runs it): `state/<stack>.tfstate` at the repo root, so `rm -rf cdktf.out` or a fresh synth never
+ * touches it. Relative, so the synthesized configuration is the same on every machine.
+ */
+export function localStatePath(stack: string): string {
+  return `../../../${LOCAL_STATE_DIR}/${stack}.tfstate`;
 }
 
 export function defaultTags(config: EnvironmentConfig): Record<string, string> {

@@ -4,6 +4,14 @@ export const LAYERS = ['raw', 'processed', 'curated'] as const;
 export type Layer = (typeof LAYERS)[number];
 
 /**
+ * The layers whose tables the stream processor commits to Iceberg (src/processor: raw and processed namespaces).
+ * Their crawlers scan the warehouse folders of those namespaces. The curated layer is dbt's: Athena registers
+ * each model as it builds it, in dbt's own databases, so there is nothing there for a crawler to find.
+ */
+export const CRAWLED_LAYERS = ['raw', 'processed'] as const satisfies readonly Layer[];
+export type CrawledLayer = (typeof CRAWLED_LAYERS)[number];
+
+/**
  * Every physical name in every stack comes from here, so stacks can refer to each other's resources by name
  * (deterministic ARNs) without cross-stack remote state, and a property test can check that nothing escaped.
  */
@@ -57,8 +65,18 @@ export class Naming {
     return this.glue(layer);
   }
 
-  crawler(layer: Layer): string {
+  crawler(layer: CrawledLayer): string {
     return this.name(`${layer}-crawler`);
+  }
+
+  /** The processor's Iceberg warehouse (its `LAKEHOUSE_WAREHOUSE`): tables are `<warehouse>/<database>/<table>/`. */
+  get icebergWarehouse(): string {
+    return `s3://${this.resources.lakeBucket}/iceberg`;
+  }
+
+  /** The lake-bucket key prefix under which a layer's Iceberg tables live (the namespace folder of the warehouse). */
+  icebergPrefix(layer: Layer): string {
+    return `iceberg/${this.database(layer)}/`;
   }
 
   get dataKeyAlias(): string {

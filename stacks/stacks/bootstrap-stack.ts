@@ -8,6 +8,7 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/types.ts';
 import { ACCOUNT_ACTIONS } from '../constructs/data-key.ts';
+import { denyInsecureTransport } from '../lib/grants.ts';
 import { policyDocument } from '../lib/iam.ts';
 import { LakehouseStack } from '../lib/lakehouse-stack.ts';
 
@@ -72,16 +73,7 @@ export class BootstrapStack extends LakehouseStack {
     new S3BucketPolicy(this, 'policy', {
       bucket: bucket.id,
       dependsOn: [block],
-      policy: policyDocument(this, 'policy-document', [
-        {
-          sid: 'DenyInsecureTransport',
-          effect: 'Deny',
-          actions: ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
-          resources: [bucket.arn, `${bucket.arn}/*`],
-          principals: [{ type: '*', identifiers: ['*'] }],
-          conditions: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-        },
-      ]).json,
+      policy: policyDocument(this, 'policy-document', [denyInsecureTransport(bucket.arn)]).json,
     });
     this.output('state_bucket', bucket.bucket, 'Bucket holding the Terraform state of this environment');
   }

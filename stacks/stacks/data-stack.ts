@@ -6,7 +6,7 @@ import { DataKey } from '../constructs/data-key.ts';
 import { Metadata } from '../constructs/metadata.ts';
 import { Storage } from '../constructs/storage.ts';
 import { LakehouseStack } from '../lib/lakehouse-stack.ts';
-import { LAYERS } from '../lib/naming.ts';
+import { CRAWLED_LAYERS, LAYERS } from '../lib/naming.ts';
 
 /** What holds data and describes it: key, buckets, Glue catalog and crawlers, run metadata, Athena. */
 export class DataStack extends LakehouseStack {
@@ -26,7 +26,6 @@ export class DataStack extends LakehouseStack {
     const analytics = new Analytics(this, 'analytics', {
       naming,
       resultsBucket: storage.athenaResults.name,
-      lakeBucket: storage.lake.name,
       kmsKeyArn: key.arn,
       bytesScannedCutoffPerQuery: config.analytics.bytesScannedCutoffPerQuery,
       forceDestroy: config.storage.forceDestroy,
@@ -40,9 +39,9 @@ export class DataStack extends LakehouseStack {
     this.output('runs_table', metadata.runs.name, 'DynamoDB run records');
     this.output('jobs_table', metadata.jobs.name, 'DynamoDB API jobs');
     this.output('athena_workgroup', analytics.workgroup.name, 'Athena workgroup');
-    for (const layer of LAYERS) {
+    for (const layer of LAYERS)
       this.output(`${layer}_database`, catalog.databases[layer].name, `Glue database of the ${layer} layer`);
+    for (const layer of CRAWLED_LAYERS)
       this.output(`${layer}_crawler`, catalog.crawlers[layer].name, `Glue crawler of the ${layer} layer`);
-    }
   }
 }

@@ -32,17 +32,7 @@ export class PipelineStack extends LakehouseStack {
       logRetentionDays: config.logRetentionDays,
       xrayTracing: config.features.xrayTracing,
     });
-    this.workflow = new Workflow(this, 'workflow', {
-      naming,
-      kmsKeyArn: key.arn,
-      alertTopicArn: naming.arn('sns', naming.resources.alertTopic),
-      logRetentionDays: config.logRetentionDays,
-      xrayTracing: config.features.xrayTracing,
-      ...config.workflow,
-      // The definition names the topic by ARN (a plain string); make the order explicit.
-      dependsOn: [alerts.topic],
-    });
-    // The DAG transform_on_snapshot starts this one; it reads what the pipeline wrote, so it lives beside it.
+    // The pipeline runs this one after its crawls; the DAG transform_on_snapshot starts it on demand too.
     this.transform = new Transform(this, 'transform', {
       naming,
       config: config.transform,
@@ -51,6 +41,21 @@ export class PipelineStack extends LakehouseStack {
       logRetentionDays: config.logRetentionDays,
       xrayTracing: config.features.xrayTracing,
       dependsOn: [alerts.topic],
+    });
+    this.workflow = new Workflow(this, 'workflow', {
+      naming,
+      kmsKeyArn: key.arn,
+      alertTopicArn: naming.arn('sns', naming.resources.alertTopic),
+      logRetentionDays: config.logRetentionDays,
+      xrayTracing: config.features.xrayTracing,
+      ...config.workflow,
+      transform: {
+        stateMachineName: naming.resources.transformStateMachine,
+        command: this.transform.defaultCommand,
+        executionTimeoutSeconds: this.transform.executionTimeoutSeconds,
+      },
+      // The definition names the topic and the transform by ARN (plain strings); make the order explicit.
+      dependsOn: [alerts.topic, this.transform.stateMachine],
     });
     new Alarms(this, 'alarms', {
       naming,

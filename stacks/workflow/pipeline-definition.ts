@@ -1,17 +1,18 @@
-import type { Layer } from '../lib/naming.ts';
+import type { CrawledLayer } from '../lib/naming.ts';
 import type { Catcher, Retrier, State, StateMachineDefinition, TaskState } from './asl.ts';
 
 export interface PipelineDefinitionProps {
   readonly runsTable: string;
   readonly alertTopicArn: string;
-  readonly crawlers: Readonly<Record<Layer, string>>;
-  readonly workgroup: string;
-  readonly curatedDatabase: string;
-  /** Transformation SQL; `{}` is replaced by the run's data_interval_start. */
-  readonly transformQuery: string;
+  readonly crawlers: Readonly<Record<CrawledLayer, string>>;
+  /** The transform (dbt build) state machine the pipeline runs as a child execution and waits for. */
+  readonly transformStateMachineArn: string;
+  /** dbt's argv for the scheduled build, e.g. `["dbt", "build", "--target", "dev"]`. */
+  readonly transformCommand: readonly string[];
+  /** Upper bound on the child execution; at least the transform state machine's own timeout. */
+  readonly transformTimeoutSeconds: number;
   readonly crawlerPollSeconds: number;
   readonly crawlerMaxPolls: number;
-  readonly athenaQueryTimeoutSeconds: number;
 }
 
 // Attribute names are the metadata store's (src/metadata/types.ts), so `lakehouse` tools read these records too.
@@ -27,8 +28,7 @@ export interface PipelineInput {
 export const STATES = {
   recordStart: 'RecordRunStarted',
   crawlRaw: 'CrawlRawLayers',
-  transform: 'RunTransformations',
-  crawlCurated: 'CrawlCuratedLayer',
+  transform: 'RunDbtTransform',
   recordSuccess: 'RecordRunSucceeded',
   recordFailure: 'RecordRunFailed',
   notify: 'NotifyFailure',
@@ -75,13 +75,19 @@ const DYNAMO_ERRORS = [
   'DynamoDB.InternalServerErrorException',
 ];
 const GLUE_ERRORS = ['Glue.ThrottlingException', 'Glue.OperationTimeoutException', 'Glue.InternalServiceException'];
-const ATHENA_ERRORS = ['Athena.TooManyRequestsException', 'Athena.InternalServerException'];
+// Only a refused start is worth retrying: a child execution that failed has already alerted, and dbt's failure is
+// final (as in the transform state machine itself).
+const SFN_START_ERRORS = ['StepFunctions.ThrottlingException', 'StepFunctions.ExecutionLimitExceededException'];
 export const SNS_ERRORS = ['SNS.ThrottledException', 'SNS.InternalErrorException'];
 
 const toFailure = (next: string): Catcher[] => [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: next }];
 
 /** The states of one crawler run inside a Parallel branch: start, then a bounded Wait/GetCrawler/Choice loop. */
-export function crawlerBranch(layer: Layer, crawler: string, props: PipelineDefinitionProps): StateMachineDefinition {
+export function crawlerBranch(
+  layer: CrawledLayer,
+  crawler: string,
+  props: PipelineDefinitionProps,
+): StateMachineDefinition {
   const L = layer.charAt(0).toUpperCase() + layer.slice(1);
   const n = {
     init: `Init${L}Polls`,
@@ -90,9 +96,11 @@ export function crawlerBranch(layer: Layer, crawler: string, props: PipelineDefi
     get: `Get${L}Crawler`,
     count: `Count${L}Poll`,
     ready: `Is${L}CrawlerReady`,
+    finished: `Has${L}CrawlFinished`,
     result: `Did${L}CrawlSucceed`,
     done: `${L}CrawlDone`,
     failed: `${L}CrawlFailed`,
+    neverFinished: `${L}CrawlNeverFinished`,
     timeout: `${L}CrawlTimedOut`,
   };
   const list: [string, State][] = [
@@ -120,7 +128,9 @@ export function crawlerBranch(layer: Layer, crawler: string, props: PipelineDefi
         Type: 'Task',
         Resource: 'arn:aws:states:::aws-sdk:glue:getCrawler',
         Parameters: { Name: crawler },
-        ResultSelector: { 'State.$': '$.Crawler.State', 'LastCrawl.$': '$.Crawler.LastCrawl' },
+        // Only paths GetCrawler always returns: a crawler that has never finished a crawl (a fresh environment)
+        // has no LastCrawl, and selecting a missing path is a States.Runtime error no Catch can handle.
+        ResultSelector: { 'Crawler.$': '$.Crawler' },
         ResultPath: '$.crawler',
         Retry: retry(GLUE_ERRORS),
         Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: n.failed }],
@@ -141,22 +151,41 @@ export function crawlerBranch(layer: Layer, crawler: string, props: PipelineDefi
       {
         Type: 'Choice',
         Choices: [
-          { Variable: '$.crawler.State', StringEquals: 'READY', Next: n.result },
+          { Variable: '$.crawler.Crawler.State', StringEquals: 'READY', Next: n.finished },
           { Variable: '$.poll.count', NumericGreaterThanEquals: props.crawlerMaxPolls, Next: n.timeout },
         ],
         Default: n.wait,
       },
     ],
     [
+      n.finished,
+      {
+        Type: 'Choice',
+        // A crawler that has never finished a crawl (a fresh environment) reports no LastCrawl; comparing a missing
+        // field is a States.Runtime error, so presence is checked on its own, before any comparison.
+        Choices: [{ Variable: '$.crawler.Crawler.LastCrawl.Status', IsPresent: true, Next: n.result }],
+        Default: n.neverFinished,
+      },
+    ],
+    [
       n.result,
       {
         Type: 'Choice',
-        Choices: [{ Variable: '$.crawler.LastCrawl.Status', StringEquals: 'SUCCEEDED', Next: n.done }],
+        Choices: [{ Variable: '$.crawler.Crawler.LastCrawl.Status', StringEquals: 'SUCCEEDED', Next: n.done }],
+        // FAILED or CANCELLED.
         Default: n.failed,
       },
     ],
     [n.done, { Type: 'Pass', Result: { layer, crawler, status: 'SUCCEEDED' }, End: true }],
     [n.failed, { Type: 'Fail', Error: 'CrawlerFailed', Cause: `crawler ${crawler} did not succeed` }],
+    [
+      n.neverFinished,
+      {
+        Type: 'Fail',
+        Error: 'CrawlerFailed',
+        Cause: `crawler ${crawler} is READY but reports no finished crawl (LastCrawl missing)`,
+      },
+    ],
     [
       n.timeout,
       {
@@ -194,7 +223,8 @@ export function pipelineDefinition(props: PipelineDefinitionProps): StateMachine
     Next: S.crawlRaw,
   };
   return {
-    Comment: 'Lakehouse pipeline: record start, crawl raw layers, transform with Athena, crawl curated, record end.',
+    Comment:
+      'Lakehouse pipeline: record start, crawl the Iceberg table folders, dbt build (transform state machine), record end.',
     StartAt: S.recordStart,
     TimeoutSeconds: 6 * 3600,
     States: {
@@ -211,23 +241,25 @@ export function pipelineDefinition(props: PipelineDefinitionProps): StateMachine
       },
       [S.transform]: {
         Type: 'Task',
-        Resource: 'arn:aws:states:::athena:startQueryExecution.sync',
+        Comment:
+          'The dbt project (dbt_project/) as the transform state machine runs it: CodeBuild, dbt build against Athena. ' +
+          'The child execution carries this execution’s name, so the two are found together.',
+        Resource: 'arn:aws:states:::states:startExecution.sync:2',
         Parameters: {
-          'QueryString.$': `States.Format('${props.transformQuery.replace(/'/g, "\\'")}', $.data_interval_start)`,
-          WorkGroup: props.workgroup,
-          QueryExecutionContext: { Database: props.curatedDatabase },
+          StateMachineArn: props.transformStateMachineArn,
+          'Name.$': '$$.Execution.Name',
+          Input: {
+            command: [...props.transformCommand],
+            'run_id.$': '$.run_id',
+            snapshots: '[]',
+            // Links the child to this execution in the console and in its history.
+            'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
+          },
         },
-        ResultSelector: { 'QueryExecutionId.$': '$.QueryExecution.QueryExecutionId' },
+        ResultSelector: { 'ExecutionArn.$': '$.ExecutionArn', 'Status.$': '$.Status' },
         ResultPath: '$.transform',
-        TimeoutSeconds: props.athenaQueryTimeoutSeconds,
-        Retry: retry(ATHENA_ERRORS),
-        Catch: toFailure(S.recordFailure),
-        Next: S.crawlCurated,
-      },
-      [S.crawlCurated]: {
-        Type: 'Parallel',
-        Branches: [crawlerBranch('curated', props.crawlers.curated, props)],
-        ResultPath: null,
+        TimeoutSeconds: props.transformTimeoutSeconds,
+        Retry: [backoff(SFN_START_ERRORS)],
         Catch: toFailure(S.recordFailure),
         Next: S.recordSuccess,
       },
@@ -237,12 +269,12 @@ export function pipelineDefinition(props: PipelineDefinitionProps): StateMachine
         Parameters: {
           TableName: props.runsTable,
           Key: key,
-          UpdateExpression: 'SET #s = :s, ended_at = :f, query_execution_id = :q',
+          UpdateExpression: 'SET #s = :s, ended_at = :f, transform_execution_arn = :t',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
             ':s': { S: 'succeeded' },
             ':f': { 'S.$': '$$.State.EnteredTime' },
-            ':q': { 'S.$': '$.transform.QueryExecutionId' },
+            ':t': { 'S.$': '$.transform.ExecutionArn' },
           },
         },
         ResultPath: null,

@@ -130,6 +130,33 @@ describe('properties over every environment', () => {
     }
   });
 
+  it('every bucket policy denies every S3 action (s3:*) over plain HTTP, on the bucket and its objects', () => {
+    let policies = 0;
+    for (const stack of stacks) {
+      const docs = Object.fromEntries(ofType(stack.json, 'aws_iam_policy_document', 'data'));
+      for (const [id, policy] of ofType(stack.json, 'aws_s3_bucket_policy')) {
+        policies++;
+        const docId = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(policy.policy))?.[1] ?? '';
+        const bucketId = /^\$\{aws_s3_bucket\.([^.]+)\.id\}$/.exec(String(policy.bucket))?.[1] ?? '';
+        const arn = `\${aws_s3_bucket.${bucketId}.arn}`;
+        const statements = (docs[docId]?.statement ?? []) as { sid: string }[];
+        expect(
+          statements.find((s) => s.sid === 'DenyInsecureTransport'),
+          `${stack.name} ${id}`,
+        ).toEqual({
+          sid: 'DenyInsecureTransport',
+          effect: 'Deny',
+          actions: ['s3:*'],
+          resources: [arn, `${arn}/*`],
+          principals: [{ type: '*', identifiers: ['*'] }],
+          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+        });
+      }
+    }
+    // Every bucket has a policy: the five of the data stack and the state bucket, per environment.
+    expect(policies).toBe(ENVIRONMENTS.length * 6);
+  });
+
   it('every Task state has Retry (specific errors first, jittered, capped) and Catch', () => {
     let tasks = 0;
     const machines = stacks
@@ -155,8 +182,8 @@ describe('properties over every environment', () => {
       expect(machine).toMatchObject({ type: 'STANDARD', tracing_configuration: { enabled: true } });
       expect(machine.logging_configuration).toMatchObject({ include_execution_data: true, level: 'ERROR' });
     }
-    // Pipeline: 5 in the main flow + start/get for each of the 3 crawlers; transform: the build and the alert.
-    expect(tasks).toBe(ENVIRONMENTS.length * (11 + 2));
+    // Pipeline: 5 in the main flow + start/get for each of the 2 crawlers; transform: the build and the alert.
+    expect(tasks).toBe(ENVIRONMENTS.length * (9 + 2));
   });
 
   it('every named resource is named by the helper (lakehouse-<env>… or lakehouse_<env>…)', () => {
@@ -178,7 +205,7 @@ describe('properties over every environment', () => {
     expect(checked).toBeGreaterThan(150);
   });
 
-  it('IAM: no wildcard actions; Resource "*" only in statements AWS requires it for', () => {
+  it('IAM: wildcard actions only in the TLS Deny; Resource "*" only in statements AWS requires it for', () => {
     // Statement ids allowed a "*" resource, each with the reason (also commented where the statement is built).
     const STAR_ALLOWED: Record<string, string> = {
       AccountAdministersAndDelegates: 'key policy: "*" is the key itself',
@@ -197,12 +224,15 @@ describe('properties over every environment', () => {
       for (const [, id, body] of blocks(stack.json, 'data').filter(([type]) => type === 'aws_iam_policy_document')) {
         for (const s of body.statement as {
           sid: string;
+          effect: string;
           actions: string[];
           resources?: string[];
           not_resources?: string[];
         }[]) {
           statements++;
-          for (const action of s.actions) expect(action, `${stack.name} ${id} ${s.sid}`).not.toContain('*');
+          // A Deny may (and the TLS one must) cover every action; an Allow names each one.
+          if (s.sid === 'DenyInsecureTransport') expect(s.effect).toBe('Deny');
+          else for (const action of s.actions) expect(action, `${stack.name} ${id} ${s.sid}`).not.toContain('*');
           if (s.resources?.includes('*')) expect(STAR_ALLOWED, `${stack.name} ${id} ${s.sid}`).toHaveProperty(s.sid);
           // NotResource only for MWAA's Celery queues, whose AWS-owned key lives in another account.
           if (s.not_resources) expect(s.sid, `${stack.name} ${id}`).toBe('CeleryQueueKey');

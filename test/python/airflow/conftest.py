@@ -57,13 +57,17 @@ def airflow_db() -> None:
     db.resetdb()
 
 
-@pytest.fixture(scope='session')
-def dagbag() -> Any:
+def dagbag_of(folder: Path) -> Any:
     # BundleDagBag is what the DAG processor uses for the dags-folder bundle: it puts the folder on sys.path, which
-    # is how the DAG files import lakehouse_common on MWAA too.
+    # is how the DAG files import lakehouse_common on MWAA too, and honours the folder's .airflowignore.
     from airflow.dag_processing.dagbag import BundleDagBag
 
-    return BundleDagBag(dag_folder=str(DAGS), bundle_path=str(DAGS), bundle_name='dags-folder')
+    return BundleDagBag(dag_folder=str(folder), bundle_path=str(folder), bundle_name='dags-folder')
+
+
+@pytest.fixture(scope='session')
+def dagbag() -> Any:
+    return dagbag_of(DAGS)
 
 
 def _free_port() -> int:

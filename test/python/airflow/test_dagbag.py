@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 from airflow.providers.amazon.aws.operators.step_function import StepFunctionStartExecutionOperator
 from airflow.providers.amazon.aws.sensors.step_function import StepFunctionExecutionSensor
-from conftest import DAGS
+from conftest import DAGS, dagbag_of
 
 
 def test_every_dag_file_imports_without_errors(dagbag: Any) -> None:
@@ -36,14 +38,26 @@ def test_lakehouse_pipeline_structure(dagbag: Any) -> None:
     assert wait.upstream_task_ids == {'start_pipeline_execution'}
     assert start.name == '{{ sfn_execution_name(dag.dag_id, run_id, dag_run.clear_number) }}'
     assert "xcom_pull(task_ids='start_pipeline_execution')" in wait.execution_arn
-    assert [a.name for a in wait.outlets] == ['lakehouse_processed_tables']
+    # The execution ran dbt (its transform step): the marts are what it refreshed.
+    assert [a.name for a in wait.outlets] == ['lakehouse_curated_marts']
 
 
-def test_transform_on_snapshot_is_scheduled_on_the_pipeline_asset(dagbag: Any) -> None:
-    pipeline = dagbag.dags['lakehouse_pipeline']
+def test_one_dbt_build_per_scheduled_run(dagbag: Any) -> None:
+    # lakehouse_pipeline runs dbt inside its execution; transform_on_snapshot is the on-demand build, scheduled on an
+    # asset only events from outside Airflow update. If a DAG produced that asset, every scheduled run would be
+    # followed by a second dbt build of the same data.
+    from lakehouse_common import PROCESSED_TABLES
+
     dag = dagbag.dags['transform_on_snapshot']
-    [produced] = pipeline.get_task('wait_for_pipeline_execution').outlets
-    assert dag.timetable.asset_condition == produced  # the cross-DAG dependency
+    scheduled_on = dag.timetable.asset_condition
+    assert scheduled_on == PROCESSED_TABLES
+    produced = {outlet.name for other in dagbag.dags.values() for task in other.tasks for outlet in task.outlets}
+    assert produced == {'lakehouse_curated_marts'}
+    assert scheduled_on.name not in produced
+
+
+def test_transform_on_snapshot_runs_the_dbt_build(dagbag: Any) -> None:
+    dag = dagbag.dags['transform_on_snapshot']
     start = dag.get_task('start_dbt_build')
     wait = dag.get_task('wait_for_dbt_build')
     assert isinstance(start, StepFunctionStartExecutionOperator) and start.retries == 3
@@ -73,3 +87,18 @@ def test_mwaa_requirements_match_the_tested_provider() -> None:
     assert set(pins) == {'apache-airflow-providers-amazon'}
     assert pins['apache-airflow-providers-amazon'] == version('apache-airflow-providers-amazon')
     assert version('apache-airflow') == '3.3.1'
+
+
+def test_airflowignore_keeps_the_helper_module_out_of_the_dag_processor(tmp_path: Path) -> None:
+    # The DAGs folder as MWAA gets it from the stacks' upload: every .py file and .airflowignore (the stacks test
+    # test/stacks/first-run.test.ts checks the upload holds exactly these). Without the ignore file the processor
+    # parses lakehouse_common.py as a DAG file too; with it, only the DAG files.
+    for name in [p.name for p in DAGS.glob('*.py')] + ['.airflowignore']:
+        shutil.copy(DAGS / name, tmp_path / name)
+    with_ignore = dagbag_of(tmp_path)
+    assert with_ignore.import_errors == {}
+    assert {stat.file for stat in with_ignore.dagbag_stats} == {'lakehouse_pipeline.py', 'transform_on_snapshot.py'}
+
+    (tmp_path / '.airflowignore').unlink()
+    without_ignore = dagbag_of(tmp_path)
+    assert 'lakehouse_common.py' in {stat.file for stat in without_ignore.dagbag_stats}

@@ -85,7 +85,9 @@ def test_pipeline_success_runs_the_execution_and_updates_the_asset(
         reschedules = session.scalar(select(func.count()).select_from(TaskReschedule))
     assert reschedules >= 1  # the sensor gave its slot back while the execution ran
 
-    assert len(_asset_events('lakehouse_processed_tables', dag_run.run_id)) == 1
+    # The execution ran the dbt build: the marts asset is updated, the one transform_on_snapshot runs on is not.
+    assert len(_asset_events('lakehouse_curated_marts', dag_run.run_id)) == 1
+    assert _asset_events('lakehouse_processed_tables', dag_run.run_id) == []
 
 
 def test_pipeline_failure_fails_the_run_without_retrying_the_sensor(
@@ -103,7 +105,7 @@ def test_pipeline_failure_fails_the_run_without_retrying_the_sensor(
     }
     [execution] = aws.list_executions(stateMachineArn=arn)['executions']
     assert execution['status'] == 'FAILED'
-    assert _asset_events('lakehouse_processed_tables', dag_run.run_id) == []
+    assert _asset_events('lakehouse_curated_marts', dag_run.run_id) == []
 
 
 def test_transform_on_snapshot_runs_on_manual_trigger(

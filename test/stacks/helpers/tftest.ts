@@ -2,7 +2,7 @@
 // computed ARNs (the real provider still validates arguments, and ARN-typed ones must parse), a plan run with
 // assertions on key attributes, then an apply run with mock defaults asserting the outputs.
 import type { EnvironmentConfig } from '../../../stacks/config/types.ts';
-import { Naming } from '../../../stacks/lib/naming.ts';
+import { CRAWLED_LAYERS, Naming } from '../../../stacks/lib/naming.ts';
 import type { ProviderSchema } from './terraform.ts';
 import { ofType, type SynthStack } from './synth.ts';
 
@@ -136,11 +136,11 @@ export function planAssertions(stack: SynthStack, config: EnvironmentConfig): As
           'SSE_KMS',
           'encrypted results',
         ),
-        ...['raw', 'processed', 'curated'].map((layer) =>
+        ...CRAWLED_LAYERS.map((layer) =>
           eq(
-            `${address(stack, 'aws_glue_crawler', (b) => b.name === naming.crawler(layer as 'raw'))}.recrawl_policy[0].recrawl_behavior`,
-            'CRAWL_NEW_FOLDERS_ONLY',
-            `${layer} crawler recrawl policy`,
+            `${address(stack, 'aws_glue_crawler', (b) => b.name === naming.crawler(layer))}.iceberg_target[0].paths`,
+            [`s3://${names.lakeBucket}/${naming.icebergPrefix(layer)}`],
+            `${layer} crawler scans the processor's ${layer} Iceberg tables`,
           ),
         ),
       ];
@@ -158,6 +158,11 @@ export function planAssertions(stack: SynthStack, config: EnvironmentConfig): As
         eq(`${machine}.name`, names.stateMachine, 'state machine name'),
         eq(`jsondecode(${machine}.definition).StartAt`, 'RecordRunStarted', 'definition starts by recording the run'),
         eq(`${machine}.tracing_configuration[0].enabled`, config.features.xrayTracing, 'X-Ray'),
+        eq(
+          `jsondecode(${machine}.definition).States.RunDbtTransform.Parameters.StateMachineArn`,
+          naming.arn('states', `stateMachine:${names.transformStateMachine}`),
+          'the pipeline runs the transform state machine',
+        ),
         eq(`${processor}.runtime`, 'nodejs22.x', 'runtime'),
         eq(`${processor}.architectures`, ['arm64'], 'arm64'),
         eq(`${mapping}.bisect_batch_on_function_error`, true, 'bisect on error'),
