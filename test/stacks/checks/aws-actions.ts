@@ -101,10 +101,12 @@ const OPTIMIZED: Record<string, TaskMapping> = {
     const execution = `${machine.replace(':stateMachine:', ':execution:')}:child`;
     return [
       { action: 'states:StartExecution', resource: machine },
+      ...kmsFor(ctx, machine, KMS_SIDE_EFFECTS['states:StartExecution'] ?? []),
       ...(sync
         ? [
             { action: 'states:DescribeExecution', resource: execution },
             { action: 'states:StopExecution', resource: execution },
+            ...kmsFor(ctx, machine, KMS_SIDE_EFFECTS['states:DescribeExecution'] ?? []),
             ...syncRule(ctx, SYNC_RULES.states),
           ]
         : []),

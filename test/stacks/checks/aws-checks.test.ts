@@ -102,6 +102,16 @@ describe('every AWS call the code makes is allowed by the policies that govern i
     );
   });
 
+  it('consults the bucket policy: the same read over plain HTTP is denied by its TLS-only statement', async () => {
+    const { model, principals } = environments[0] as Environment;
+    const dbt = principals.find((p) => p.service === 'codebuild.amazonaws.com') as PrincipalCalls;
+    const read = dbt.calls.find((c) => c.action === 's3:GetObject') as PrincipalCalls['calls'][number];
+    const overHttp = { ...read, context: { ...read.context, 'aws:SecureTransport': 'false' } };
+    const [denied, ...more] = await findings(model, [{ ...dbt, calls: [overHttp] }]);
+    expect(more).toEqual([]);
+    expect(denied?.deniedBy).toMatch(/explicitly denied by statement DenyInsecureTransport of the bucket policy of /);
+  });
+
   it('allows every call: identity policies, bucket policies (TLS-only, SSE-KMS), key policies, trust policies', async () => {
     const all = (await Promise.all(environments.map((e) => findings(e.model, e.principals)))).flat();
     expect(all.map(formatFinding)).toEqual([]);
@@ -115,7 +125,10 @@ describe('every SQL statement AWS would run names only tables that exist', () =>
     );
     for (const { model, inventory } of environments) {
       const ids = inventory.statements.map((s) => s.id);
-      expect(ids.filter((id) => id.includes('/') && !id.startsWith('named-query/')).length).toBeGreaterThan(0);
+      const athenaTasks = stateMachines(model).flatMap((m) =>
+        taskStatesOf(m.definition).filter(([, t]) => t.Resource.includes(':athena:startQueryExecution')),
+      );
+      expect(ids.filter((id) => id.includes('/') && !id.startsWith('named-query/')).length).toBe(athenaTasks.length);
       expect(ids.filter((id) => id.startsWith('named-query/')).length).toBe(model.all('aws_athena_named_query').length);
       expect(inventory.dbt.models).toBe(dbtModels.length);
       expect(inventory.dbt.sources.length).toBeGreaterThan(0);

@@ -400,6 +400,9 @@ export function dbtBuildCalls(model: EnvironmentModel, inventory: SqlInventory):
   };
 }
 
+/** Crawler targets whose S3 reads are derived; any other kind fails the derivation. */
+const CRAWLER_TARGETS = ['s3_target', 'iceberg_target'];
+
 /** Calls of every Glue crawler's role: read its S3 targets, write its database's tables, log. */
 export function crawlerCalls(model: EnvironmentModel): PrincipalCalls[] {
   const ctx = arnContext(model);
@@ -409,8 +412,15 @@ export function crawlerCalls(model: EnvironmentModel): PrincipalCalls[] {
     const database = model.resolveIn(crawler.stack, crawler.body.database_name);
     const why = `crawler ${name}`;
     const calls: Call[] = [];
-    for (const target of (crawler.body.s3_target as { path: string }[] | undefined) ?? []) {
-      const where = s3Location(model.resolveIn(crawler.stack, target.path));
+    const unmapped = Object.keys(crawler.body).filter((k) => k.endsWith('_target') && !CRAWLER_TARGETS.includes(k));
+    if (unmapped.length > 0) throw new Error(`${why}: target kinds ${unmapped.join(', ')} are not mapped`);
+    const paths = [
+      ...((crawler.body.s3_target as { path: string }[] | undefined) ?? []).map((t) => t.path),
+      ...((crawler.body.iceberg_target as { paths: string[] }[] | undefined) ?? []).flatMap((t) => t.paths),
+    ];
+    if (paths.length === 0) throw new Error(`${why}: no S3 or Iceberg target`);
+    for (const path of paths) {
+      const where = s3Location(model.resolveIn(crawler.stack, path));
       calls.push(
         ...s3Access(ctx, where, 'read', false).map(because(`${why}: S3 target s3://${where.bucket}/${where.prefix}`)),
       );
