@@ -70,7 +70,12 @@ export class Ingestion extends Construct {
       description: 'HTTP ingest: validates envelopes, writes to Kinesis, records jobs',
       environment: { ...tableEnv, LAKEHOUSE_STREAM_NAME: names.stream },
       statements: [
-        { sid: 'PutRecords', actions: ['kinesis:PutRecord', 'kinesis:PutRecords'], resources: [this.stream.arn] },
+        {
+          sid: 'PutRecords',
+          // DescribeStreamSummary: GET /health reports whether the stream is active.
+          actions: ['kinesis:DescribeStreamSummary', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+          resources: [this.stream.arn],
+        },
         {
           sid: 'JobsAndRuns',
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
@@ -116,7 +121,15 @@ export class Ingestion extends Construct {
         ...s3ReadWrite('Quarantine', lakeArn, 'quarantine/'),
         {
           sid: 'IcebergCatalog',
-          actions: ['glue:CreateTable', 'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:UpdateTable'],
+          // CreateDatabase: the catalog ensures its database before a table's first commit (AlreadyExists is fine).
+          actions: [
+            'glue:CreateDatabase',
+            'glue:CreateTable',
+            'glue:GetDatabase',
+            'glue:GetTable',
+            'glue:GetTables',
+            'glue:UpdateTable',
+          ],
           resources: catalogResources,
         },
         {

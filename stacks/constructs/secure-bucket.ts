@@ -78,9 +78,11 @@ export class SecureBucket extends Construct {
               actions: ['s3:PutObject'],
               resources: [`${this.bucket.arn}/*`],
               principals: [{ type: '*', identifiers: ['*'] }],
-              // IfExists: a put without the header gets the bucket's default SSE-KMS, which is what we want.
+              // Only a put that asks for another encryption is refused: a put without the header gets the bucket's
+              // default SSE-KMS, which is what we want (StringNotEqualsIfExists would deny exactly those puts).
               conditions: [
-                { test: 'StringNotEqualsIfExists', variable: 's3:x-amz-server-side-encryption', values: ['aws:kms'] },
+                { test: 'StringNotEquals', variable: 's3:x-amz-server-side-encryption', values: ['aws:kms'] },
+                { test: 'Null', variable: 's3:x-amz-server-side-encryption', values: ['false'] },
               ],
             },
           ]

@@ -7,10 +7,12 @@ export function s3Read(sid: string, bucketArn: string, prefix = ''): PolicyState
     { sid: `${sid}Get`, actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: [`${bucketArn}/${prefix}*`] },
     {
       sid: `${sid}List`,
-      actions: ['s3:GetBucketLocation', 's3:ListBucket'],
+      actions: ['s3:ListBucket'],
       resources: [bucketArn],
       ...(prefix ? { conditions: [{ test: 'StringLike', variable: 's3:prefix', values: [`${prefix}*`] }] } : {}),
     },
+    // Apart from the prefix condition: a GetBucketLocation request carries no s3:prefix, so it would never match.
+    { sid: `${sid}Location`, actions: ['s3:GetBucketLocation'], resources: [bucketArn] },
   ];
 }
 
