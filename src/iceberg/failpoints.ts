@@ -5,7 +5,8 @@
 //   (creates `<path>.<pid>`) and waits until `<path>` exists, so several writers can be released to commit at once.
 import { existsSync, writeFileSync } from 'node:fs';
 
-export type Failpoint = 'after-data-files' | 'after-metadata-write';
+// 'before-job-update': the stream processor, after its table commits, before each job's update (@n: the n-th job).
+export type Failpoint = 'after-data-files' | 'after-metadata-write' | 'before-job-update';
 
 const BARRIER_TIMEOUT_MS = 60_000;
 const hits = new Map<Failpoint, number>();

@@ -18,11 +18,14 @@ import {
   MetadataConflictError,
   nowIso,
   RUN_STATUSES,
+  withJobParts,
 } from './types.ts';
 import type {
   ApiJob,
+  AppliedJobParts,
   DatasetCounts,
   FinishRun,
+  JobParts,
   JobStatus,
   JobUpdate,
   JobUpdateResult,
@@ -110,6 +113,9 @@ function toJob(item: Item): ApiJob {
     expiresAt: Number(item.expires_at),
   };
 }
+
+/** Reads and conditional writes of one applyJobParts before a lost race is reported as an error. */
+const APPLY_PARTS_ATTEMPTS = 5;
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -360,6 +366,55 @@ export class DynamoMetadataStore implements MetadataStore {
     } catch (error) {
       if (isConditionFailure(error)) return { updated: false, current: await this.getJob(jobId) };
       throw error;
+    }
+  }
+
+  async applyJobParts(jobId: string, parts: JobParts): Promise<JobUpdateResult> {
+    // Optimistic: read the job and its applied parts, write the merge on condition that no part was applied
+    // meanwhile (the map's size is unchanged); on a race, read again. Parts of one job arrive on one shard (the
+    // partition key is `<dataset>/<jobId>`), so a race is rare.
+    for (let attempt = 0; ; attempt++) {
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.jobsTable, Key: { job_id: jobId }, ConsistentRead: true }),
+      );
+      const item = out.Item;
+      if (!item || Number(item.expires_at) <= nowSeconds()) return { updated: false, current: undefined };
+      const job = toJob(item);
+      const applied = (item.parts ?? {}) as AppliedJobParts;
+      const next = withJobParts(job, applied, parts);
+      if (!next) return { updated: false, current: job };
+      const seen = Object.keys(applied).length;
+      const { update } = next;
+      try {
+        const written = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.jobsTable,
+            Key: { job_id: jobId },
+            UpdateExpression: `SET #status = :status, counts = :counts, parts = :parts, updated_at = :updated${
+              update.snapshotId !== undefined ? ', snapshot_id = :snapshot' : ''
+            }`,
+            ConditionExpression: `expires_at > :now AND #status IN (:accepted, :processing) AND ${
+              seen === 0 ? '(attribute_not_exists(parts) OR size(parts) = :seen)' : 'size(parts) = :seen'
+            }`,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':status': update.status,
+              ':counts': update.counts,
+              ':parts': next.applied,
+              ':updated': nowIso(),
+              ':now': nowSeconds(),
+              ':accepted': 'accepted',
+              ':processing': 'processing',
+              ':seen': seen,
+              ...(update.snapshotId !== undefined ? { ':snapshot': update.snapshotId } : {}),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { updated: true, job: toJob(written.Attributes ?? {}) };
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= APPLY_PARTS_ATTEMPTS) throw error;
+      }
     }
   }
 

@@ -16,11 +16,14 @@ import {
   nowIso,
   RUN_STATUSES,
   assertName,
+  withJobParts,
 } from './types.ts';
 import type {
   ApiJob,
+  AppliedJobParts,
   DatasetCounts,
   FinishRun,
+  JobParts,
   JobStatus,
   JobUpdate,
   JobUpdateResult,
@@ -79,7 +82,8 @@ CREATE TABLE IF NOT EXISTS api_jobs (
   reasons TEXT NOT NULL,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
+  expires_at INTEGER NOT NULL,
+  parts TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS api_jobs_expires_at ON api_jobs (expires_at);
 `;
@@ -158,6 +162,10 @@ export class SqliteMetadataStore implements MetadataStore {
     this.db = new DatabaseSync(path, { timeout: 10_000 });
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     this.db.exec(SCHEMA);
+    // A store made before jobs recorded their applied parts gets the column (its jobs start with none applied).
+    const columns = this.db.prepare('PRAGMA table_info(api_jobs)').all() as Row[];
+    if (!columns.some((c) => c.name === 'parts'))
+      this.db.exec(`ALTER TABLE api_jobs ADD COLUMN parts TEXT NOT NULL DEFAULT '{}'`);
   }
 
   /** Prepared once per SQL text: preparing is most of the cost of these small statements (a job write per request). */
@@ -307,7 +315,7 @@ export class SqliteMetadataStore implements MetadataStore {
          VALUES (?, ?, 'accepted', ?, NULL, '[]', ?, ?, ?)
          ON CONFLICT (job_id) DO UPDATE SET dataset = excluded.dataset, status = 'accepted', counts = excluded.counts,
            snapshot_id = NULL, reasons = '[]', created_at = excluded.created_at, updated_at = excluded.updated_at,
-           expires_at = excluded.expires_at
+           expires_at = excluded.expires_at, parts = '{}'
          WHERE api_jobs.expires_at <= ?
          RETURNING *`,
     ).get(job.jobId, job.dataset, JSON.stringify(job.counts ?? {}), createdAt, createdAt, expiresAt, nowSeconds());
@@ -341,6 +349,43 @@ export class SqliteMetadataStore implements MetadataStore {
     );
     if (row) return { updated: true, job: toJob(row) };
     return { updated: false, current: await this.getJob(jobId) };
+  }
+
+  applyJobParts(jobId: string, parts: JobParts): Promise<JobUpdateResult> {
+    return settle(() => {
+      // One write transaction: the read, the check of which parts were applied and the write are atomic across
+      // processes (a second processor waits on the busy timeout).
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const row = this.statement('SELECT * FROM api_jobs WHERE job_id = ? AND expires_at > ?').get(
+          jobId,
+          nowSeconds(),
+        );
+        const job = row ? toJob(row) : undefined;
+        const next = row && job && withJobParts(job, JSON.parse(str(row, 'parts')) as AppliedJobParts, parts);
+        let result: JobUpdateResult = { updated: false, current: job };
+        if (next) {
+          const { update } = next;
+          const updated = this.statement(
+            `UPDATE api_jobs SET status = ?, counts = ?, snapshot_id = ?, parts = ?, updated_at = ?
+             WHERE job_id = ? RETURNING *`,
+          ).get(
+            update.status,
+            JSON.stringify(update.counts),
+            update.snapshotId ?? null,
+            JSON.stringify(next.applied),
+            nowIso(),
+            jobId,
+          );
+          if (updated) result = { updated: true, job: toJob(updated) };
+        }
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.isTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
   }
 
   getJob(jobId: string): Promise<ApiJob | undefined> {

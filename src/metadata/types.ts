@@ -6,7 +6,7 @@
 //   runs: pipeline_name (partition key), execution_date (sort key), run_id, status, started_at, ended_at, counts,
 //         snapshot_ids, error; index `status-started_at` (status, started_at)
 //   jobs: job_id (partition key), dataset, status, counts, snapshot_id, reasons, created_at, updated_at,
-//         expires_at (epoch seconds, the DynamoDB TTL attribute)
+//         expires_at (epoch seconds, the DynamoDB TTL attribute), parts (the applied parts, see applyJobParts)
 
 export type RunStatus = 'running' | 'succeeded' | 'failed';
 export const RUN_STATUSES: readonly RunStatus[] = ['running', 'succeeded', 'failed'];
@@ -102,6 +102,24 @@ export interface JobUpdate {
 export type JobUpdateResult =
   { readonly updated: true; readonly job: ApiJob } | { readonly updated: false; readonly current: ApiJob | undefined };
 
+/** What one part of a job (one stream record, `part` of the envelope header) brought: its records' fates. */
+export interface JobPart {
+  readonly part: number;
+  readonly received: number;
+  readonly accepted: number;
+  readonly quarantined: number;
+}
+
+export interface JobParts {
+  /** The job's part count (the envelope header's `parts`): the job is committed once all of them are applied. */
+  readonly parts: number;
+  readonly applied: readonly JobPart[];
+  readonly snapshotId?: string;
+}
+
+/** The parts a job has had applied, by part number: `[received, accepted, quarantined]`. Stored with the job. */
+export type AppliedJobParts = Readonly<Record<string, readonly [number, number, number]>>;
+
 export class MetadataConflictError extends Error {
   override readonly name = 'MetadataConflictError';
 }
@@ -125,6 +143,14 @@ export interface MetadataStore {
   /** Moves a job on only if its current status is one of `expected` and the move is allowed (JOB_TRANSITIONS). */
   updateJob(jobId: string, expected: JobStatus | readonly JobStatus[], update: JobUpdate): Promise<JobUpdateResult>;
   getJob(jobId: string): Promise<ApiJob | undefined>;
+  /**
+   * Applies job parts once each: the store records which parts a job has had applied, and a part applied before
+   * changes nothing, so a redelivered batch can apply its parts again (its first try may have been killed before,
+   * or after, its job update). The job's counts are the sums over its applied parts (`received` stays what the API
+   * recorded), `parts_done` their number; it moves to `committed` when all parts are in, else to `processing`.
+   * `updated: false` when there was nothing to change, or the job is gone or final.
+   */
+  applyJobParts(jobId: string, parts: JobParts): Promise<JobUpdateResult>;
 
   close(): Promise<void>;
 }
@@ -162,6 +188,41 @@ export function checkTransition(expected: readonly JobStatus[], update: JobUpdat
     }
   }
   if (expected.length === 0) throw new RangeError('updateJob needs at least one expected status');
+}
+
+/**
+ * A job with more parts applied: the parts to store and the update to make, or undefined when the job is final or
+ * every part was applied before. Both stores call it inside one atomic read-check-write.
+ */
+export function withJobParts(
+  job: ApiJob,
+  applied: AppliedJobParts,
+  parts: JobParts,
+): { readonly applied: AppliedJobParts; readonly update: JobUpdate } | undefined {
+  if (job.status === 'committed' || job.status === 'failed') return undefined;
+  const fresh = parts.applied.filter((p) => applied[String(p.part)] === undefined);
+  if (fresh.length === 0) return undefined;
+  const next: Record<string, readonly [number, number, number]> = { ...applied };
+  for (const p of fresh) next[String(p.part)] = [p.received, p.accepted, p.quarantined];
+  const all = Object.values(next);
+  const sum = (i: 0 | 1 | 2) => all.reduce((n, counts) => n + counts[i], 0);
+  const counts = {
+    ...job.counts,
+    received: job.counts.received ?? sum(0),
+    accepted: sum(1),
+    quarantined: sum(2),
+    parts_done: all.length,
+  };
+  // The first snapshot that held the job's rows stays its snapshot: a redelivery reports the table's current one.
+  const snapshotId = job.snapshotId ?? parts.snapshotId;
+  return {
+    applied: next,
+    update: {
+      status: all.length >= parts.parts ? 'committed' : 'processing',
+      counts,
+      ...(snapshotId !== undefined ? { snapshotId } : {}),
+    },
+  };
 }
 
 export function nowIso(): string {

@@ -89,9 +89,14 @@ async function runHoldingWarehouse(
   const executionDate = new Date().toISOString();
   await lock.record({ runId, executionDate });
   await metadata.startRun({ pipelineName: PIPELINE_NAME, executionDate, runId });
+  // One file per write, renamed into place whole: a run killed mid-write leaves no partial quarantine file. The API's
+  // rejections of this run's requests go to the run's own directory. The processor's go to one directory for the
+  // warehouse, a file per stream batch: a batch a killed run left is finished by a later run, which then replaces
+  // the killed run's file of that batch instead of writing its entries a second time elsewhere.
+  const io = new LocalFileIO();
   const quarantineDir = join(warehouse, 'quarantine', `run-${String(run).padStart(4, '0')}-${runId.slice(0, 8)}`);
-  // One file per write, renamed into place whole: a run killed mid-write leaves no partial quarantine file.
-  const quarantine = new FileIOQuarantine(new LocalFileIO(), quarantineDir);
+  const quarantine = new FileIOQuarantine(io, quarantineDir);
+  const streamQuarantineDir = join(warehouse, 'quarantine', 'stream');
   const catalog = new SqlCatalog({ warehouse, name: 'lakehouse' });
   const stream = await LocalStream.open(warehouse, STREAM);
   const contracts = await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name)));
@@ -111,7 +116,7 @@ async function runHoldingWarehouse(
       contracts,
       catalog,
       metadata,
-      quarantine,
+      quarantine: new FileIOQuarantine(io, streamQuarantineDir),
     });
     const stop = new AbortController();
     const consuming = consumer.run(stop.signal);
@@ -242,6 +247,7 @@ async function runHoldingWarehouse(
         metadata: metadataDbPath(warehouse),
         stream: join(warehouse, 'stream', STREAM),
         quarantine: quarantineDir,
+        streamQuarantine: streamQuarantineDir,
       },
       recovered: recovery,
     };

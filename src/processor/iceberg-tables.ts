@@ -2,7 +2,7 @@
 // its contract on first use, keeps its schema up with the contract, and appends with the stream checkpoint.
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Contract } from '../contracts/model.ts';
-import { Table } from '../iceberg/table.ts';
+import { committedCheckpoint, Table } from '../iceberg/table.ts';
 import type { RecordBatch } from '../records/batch.ts';
 import type { ColumnarBatch } from '../records/columns.ts';
 import type { AppendResult, Checkpoint, TableWriter } from './types.ts';
@@ -14,6 +14,12 @@ export class IcebergTables implements TableWriter {
 
   constructor(catalog: Catalog) {
     this.catalog = catalog;
+  }
+
+  async committed(namespace: string, name: string, contract: Contract, checkpoint: Checkpoint): Promise<boolean> {
+    const table = await (await this.table(namespace, name, contract)).refresh();
+    const done = committedCheckpoint(table.metadata, checkpoint.source);
+    return done !== undefined && done >= BigInt(checkpoint.offset);
   }
 
   async append(

@@ -1,15 +1,18 @@
 // The stream processor: one function with the contract of a Lambda Kinesis handler (ReportBatchItemFailures),
 // used by the processor Lambda and by the local consumer alike. For each dataset in a batch it appends every
 // received record to raw.<dataset>, the valid ones to processed.<dataset>, quarantines the rest, and moves the
-// API jobs on. Each append carries the stream checkpoint, so a redelivered batch is a no-op (exactly once).
+// API jobs on, in that order (quarantine first). Each step is idempotent per stream checkpoint — the quarantine
+// object is named after the batch, each append carries the checkpoint, each job part is applied once — so a
+// redelivered batch finishes what a failed or killed delivery left and repeats nothing (exactly once).
 import { readEnvelope, type Envelope } from '../api/envelope.ts';
 import type { Contract, Field } from '../contracts/model.ts';
 import { LakehouseError } from '../errors.ts';
 import { parseLine } from '../formats/ndjson.ts';
 import type { ParsedItem } from '../formats/types.ts';
+import { failpoint } from '../iceberg/failpoints.ts';
 import { INGESTED_AT_FIELD, SOURCE_FIELD, nowMicros, tableFields } from '../iceberg/lineage.ts';
 import { createLogger } from '../log.ts';
-import type { MetadataStore } from '../metadata/types.ts';
+import type { JobPart, MetadataStore } from '../metadata/types.ts';
 import type { RecordBatch } from '../records/batch.ts';
 import type { ColumnarBatch } from '../records/columns.ts';
 import { FastChunkProcessor } from '../records/fast/chunk.ts';
@@ -19,7 +22,7 @@ import type { Normalised } from '../records/values.ts';
 import type { BatchResponse, ConsumedRecord } from '../stream/types.ts';
 import { BytesColumn, constantBytesColumn, int64Column } from './columns.ts';
 import { rawContract } from './raw.ts';
-import type { QuarantineSink, TableWriter } from './types.ts';
+import type { QuarantineBatch, QuarantineSink, TableWriter } from './types.ts';
 
 export interface StreamProcessorOptions {
   readonly contracts: readonly Contract[];
@@ -90,6 +93,7 @@ export class StreamProcessor {
   private async handleBatch(records: readonly ConsumedRecord[]): Promise<BatchResponse> {
     const byDataset = new Map<string, Delivered[]>();
     const unreadable: QuarantineEntry[] = [];
+    let firstUnreadable: ConsumedRecord | undefined;
     for (const record of records) {
       try {
         const envelope = readEnvelope(record.data);
@@ -97,6 +101,7 @@ export class StreamProcessor {
         list.push({ record, envelope });
         byDataset.set(envelope.header.dataset, list);
       } catch (error) {
+        firstUnreadable ??= record;
         unreadable.push({
           source: position(record),
           line: 0,
@@ -108,7 +113,8 @@ export class StreamProcessor {
         });
       }
     }
-    if (unreadable.length) await this.options.quarantine.write('_unreadable', unreadable);
+    if (firstUnreadable)
+      await this.options.quarantine.write('_unreadable', unreadable, quarantineBatch(firstUnreadable));
 
     const failures: { itemIdentifier: string }[] = [];
     for (const [dataset, delivered] of byDataset) {
@@ -127,41 +133,47 @@ export class StreamProcessor {
 
   private async processDataset(dataset: string, delivered: readonly Delivered[]): Promise<void> {
     const processor = this.processors.get(dataset);
+    const first = (delivered[0] as Delivered).record;
     const checkpoint = {
-      source: `stream:${this.options.streamName}:${delivered[0]?.record.shardId ?? 'shard'}`,
+      source: `stream:${this.options.streamName}:${first.shardId}`,
       offset: delivered[delivered.length - 1]?.record.sequenceNumber ?? '0',
     };
     const ingestedAt = nowMicros();
     const lines = recordLines(delivered);
 
-    // The processed rows are worked out first: nothing is committed, to either layer, unless every record
-    // received is either accepted or quarantined.
+    // The processed rows are worked out first: nothing is written, anywhere, unless every record received is
+    // either accepted or quarantined.
     const validated = processor && this.validated(processor, lines, delivered, ingestedAt);
     if (validated && validated.accepted + validated.quarantined.length !== lines.count)
       throw new LakehouseError(
         'INTERNAL',
         `${dataset}: ${lines.count} records received, ${validated.accepted} accepted + ${validated.quarantined.length} quarantined`,
       );
+    const raw = rawContract(dataset);
+
+    // Exactly once end to end, in this order: quarantine, raw, processed, jobs. Each step is idempotent per
+    // checkpoint, so a batch failed or killed anywhere is finished by its redelivery. The quarantine goes first:
+    // once a table has committed the checkpoint, a retry is a no-op there and could not write it any more. It is
+    // one object named after the batch (a retry replaces it), and it is skipped when the batch's last table has
+    // committed the checkpoint: its quarantine was written then, and a redelivery split into a smaller batch must
+    // not replace it with part of itself.
+    const [lastNamespace, lastContract] = processor
+      ? [this.ns('processed'), processor.contract]
+      : [this.ns('raw'), raw];
+    if (!(await this.options.tables.committed(lastNamespace, dataset, lastContract, checkpoint))) {
+      // A dataset without a contract is kept in raw only, and its records are quarantined with the reason.
+      const entries = validated ? validated.quarantined : uncontracted(dataset, lines);
+      await this.options.quarantine.write(
+        dataset,
+        envelopePositions(entries, delivered, lines),
+        quarantineBatch(first),
+      );
+    }
 
     // Raw layer: everything, as received.
-    const raw = rawContract(dataset);
     const rawBatch = this.rawBatch(raw, delivered, lines, ingestedAt);
     const rawResult = await this.options.tables.append(this.ns('raw'), dataset, raw, rawBatch, checkpoint);
-
-    if (!processor || !validated) {
-      // A dataset without a contract is kept in raw only, and its records are quarantined with the reason.
-      const entries: QuarantineEntry[] = [];
-      for (let i = 0; i < lines.count; i++)
-        entries.push({
-          source: `stream:${dataset}`,
-          line: i + 1,
-          reason: 'validation',
-          violations: [{ path: '/', rule: 'contract', expected: 'a dataset with a contract', actual: dataset }],
-          raw: lines.bytes.toString('utf8', lines.starts[i], (lines.starts[i + 1] as number) - 1),
-        });
-      await this.options.quarantine.write(dataset, envelopePositions(entries, delivered, lines));
-      return;
-    }
+    if (!processor || !validated) return;
 
     // Processed layer: validated, transformed, with lineage columns (`_source` names the API job per row).
     const { batch, quarantined, acceptedIndices, accepted } = validated;
@@ -172,9 +184,6 @@ export class StreamProcessor {
       batch,
       checkpoint,
     );
-    if (!result.duplicate)
-      await this.options.quarantine.write(dataset, envelopePositions(quarantined, delivered, lines));
-
     const outcome: DatasetOutcome = {
       dataset,
       received: lines.count,
@@ -185,7 +194,8 @@ export class StreamProcessor {
     };
     this.outcomes.push(outcome);
     log.info({ ...outcome, rawSnapshotId: rawResult.snapshotId, checkpoint }, 'committed');
-    if (!result.duplicate) await this.updateJobs(delivered, lines, acceptedIndices, result.snapshotId);
+    // A duplicate too: its first delivery may have been killed before its job updates (they apply once per part).
+    await this.updateJobs(delivered, lines, acceptedIndices, result.snapshotId);
   }
 
   /** The raw layer's columns: each record line as it came, its job, stream position and arrival time. */
@@ -301,29 +311,21 @@ export class StreamProcessor {
     const acceptedPerEnvelope = new Int32Array(delivered.length);
     for (let r = 0; r < acceptedIndices.length; r++)
       (acceptedPerEnvelope[lines.envelopeOf[acceptedIndices[r] as number] as number] as number)++;
-    const perJob = new Map<string, { received: number; quarantined: number; parts: number; total: number }>();
+    // One part per envelope; the store applies each (job, part) once, however often the batch is delivered.
+    const perJob = new Map<string, { total: number; applied: JobPart[] }>();
     delivered.forEach(({ envelope }, k) => {
-      const { jobId, parts } = envelope.header;
-      const entry = perJob.get(jobId) ?? { received: 0, quarantined: 0, parts: 0, total: parts };
+      const { jobId, part, parts } = envelope.header;
+      const entry = perJob.get(jobId) ?? { total: parts, applied: [] };
       const received = (lines.firstLineOf[k + 1] as number) - (lines.firstLineOf[k] as number);
-      entry.parts++;
-      entry.received += received;
-      entry.quarantined += received - (acceptedPerEnvelope[k] as number);
+      const accepted = acceptedPerEnvelope[k] as number;
+      entry.applied.push({ part, received, accepted, quarantined: received - accepted });
       perJob.set(jobId, entry);
     });
-    for (const [jobId, entry] of perJob) {
-      const current = await this.options.metadata.getJob(jobId);
-      if (!current || current.status === 'committed' || current.status === 'failed') continue;
-      const counts = {
-        received: current.counts.received ?? entry.received,
-        accepted: (current.counts.accepted ?? 0) + entry.received - entry.quarantined,
-        quarantined: (current.counts.quarantined ?? 0) + entry.quarantined,
-        parts_done: (current.counts.parts_done ?? 0) + entry.parts,
-      };
-      const done = counts.parts_done >= entry.total;
-      await this.options.metadata.updateJob(jobId, ['accepted', 'processing'], {
-        status: done ? 'committed' : 'processing',
-        counts,
+    for (const [jobId, { total, applied }] of perJob) {
+      failpoint('before-job-update');
+      await this.options.metadata.applyJobParts(jobId, {
+        parts: total,
+        applied,
         ...(snapshotId ? { snapshotId } : {}),
       });
     }
@@ -332,6 +334,25 @@ export class StreamProcessor {
   private ns(layer: 'raw' | 'processed'): string {
     return layer === 'raw' ? (this.options.rawNamespace ?? 'raw') : (this.options.processedNamespace ?? 'processed');
   }
+}
+
+/** The quarantine object of the records of a batch that start at `first`. */
+function quarantineBatch(first: ConsumedRecord): QuarantineBatch {
+  return { shardId: first.shardId, firstSequence: first.sequenceNumber, arrivedAt: first.approximateArrivalTimestamp };
+}
+
+/** A dataset without a contract: each record quarantined with the reason (the raw layer still keeps it). */
+function uncontracted(dataset: string, lines: RecordLines): QuarantineEntry[] {
+  const entries: QuarantineEntry[] = [];
+  for (let i = 0; i < lines.count; i++)
+    entries.push({
+      source: `stream:${dataset}`,
+      line: i + 1,
+      reason: 'validation',
+      violations: [{ path: '/', rule: 'contract', expected: 'a dataset with a contract', actual: dataset }],
+      raw: lines.bytes.toString('utf8', lines.starts[i], (lines.starts[i + 1] as number) - 1),
+    });
+  return entries;
 }
 
 function position(record: ConsumedRecord): string {

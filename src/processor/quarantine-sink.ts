@@ -1,5 +1,6 @@
 // Quarantine sinks: where the processor puts rejected records with their reasons. Both write NDJSON, one entry per
-// line, in the shape of QuarantineEntry. A write that fails rejects with an IO error naming the dataset and the
+// line, in the shape of QuarantineEntry. The processor uses FileIOQuarantine (local files or S3), whose objects
+// named after a stream batch make the quarantine exactly once. A write that fails rejects with an IO error naming the dataset and the
 // path (the processor then fails the batch, so it is retried), never as an 'error' event nobody listens to.
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -9,9 +10,13 @@ import { LakehouseError } from '../errors.ts';
 import type { FileIO } from '../io/fileio.ts';
 import { joinPath } from '../io/fileio.ts';
 import type { QuarantineEntry } from '../records/pipeline.ts';
-import type { QuarantineSink } from './types.ts';
+import type { QuarantineBatch, QuarantineSink } from './types.ts';
 
-/** One object per batch under `<root>/<dataset>/dt=<day>/` (S3 objects cannot be appended to). */
+/**
+ * One object per batch under `<root>/<dataset>/dt=<day>/` (S3 objects cannot be appended to): for a stream batch
+ * `<shard>-<first sequence>.ndjson`, on the day its first record arrived, so a redelivery overwrites the same
+ * object; else `<time>-<uuid>.ndjson`. Local writes are renamed into place whole, S3 puts are atomic.
+ */
 export class FileIOQuarantine implements QuarantineSink {
   private readonly io: FileIO;
   private readonly root: string;
@@ -21,10 +26,13 @@ export class FileIOQuarantine implements QuarantineSink {
     this.root = root;
   }
 
-  async write(dataset: string, entries: readonly QuarantineEntry[]): Promise<void> {
+  async write(dataset: string, entries: readonly QuarantineEntry[], batch?: QuarantineBatch): Promise<void> {
     if (entries.length === 0) return;
-    const day = new Date().toISOString().slice(0, 10);
-    const path = joinPath(this.root, dataset, `dt=${day}`, `${Date.now()}-${randomUUID()}.ndjson`);
+    const day = new Date(batch?.arrivedAt ?? Date.now()).toISOString().slice(0, 10);
+    const name = batch
+      ? `${fileSafe(batch.shardId)}-${fileSafe(batch.firstSequence)}`
+      : `${Date.now()}-${randomUUID()}`;
+    const path = joinPath(this.root, dataset, `dt=${day}`, `${name}.ndjson`);
     const text = quarantineText(entries);
     await this.io.write(path, new TextEncoder().encode(text)).catch((error: unknown) => {
       throw writeFailed(dataset, entries.length, path, error);
@@ -50,6 +58,11 @@ export class AppendingFileQuarantine implements QuarantineSink {
       throw writeFailed(dataset, entries.length, path, error);
     }
   }
+}
+
+/** A shard id or sequence number as part of a file name (they are word characters and dashes in Kinesis). */
+function fileSafe(text: string): string {
+  return text.replace(/[^\w.-]/g, '_');
 }
 
 /** The NDJSON lines of quarantine entries. */

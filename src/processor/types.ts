@@ -20,6 +20,8 @@ export interface AppendResult {
 }
 
 export interface TableWriter {
+  /** Whether `<namespace>.<table>` has committed this checkpoint (read from the catalog now, not from a cache). */
+  committed(namespace: string, table: string, contract: Contract, checkpoint: Checkpoint): Promise<boolean>;
   /**
    * Appends a batch to `<namespace>.<table>`, creating the table from the contract when missing. Exactly once per
    * checkpoint: a checkpoint at or below the table's committed one for that source is a no-op.
@@ -33,6 +35,24 @@ export interface TableWriter {
   ): Promise<AppendResult>;
 }
 
+/**
+ * Names the quarantine of a dataset's records in one stream batch, the same on every delivery of those records:
+ * the shard, the sequence number of the first of them, and when that record reached the stream (the day partition).
+ * Keyed by the first record, not the range, so a retry that Lambda splits or extends still lands on the object of
+ * the batch it starts, and the rest of a split batch on objects of their own.
+ */
+export interface QuarantineBatch {
+  readonly shardId: string;
+  readonly firstSequence: string;
+  /** Epoch milliseconds. */
+  readonly arrivedAt: number;
+}
+
 export interface QuarantineSink {
-  write(dataset: string, entries: readonly QuarantineEntry[]): Promise<void>;
+  /**
+   * Writes entries as one object. With `batch`, the object is named after it and a second write of the same batch
+   * replaces it (exactly once per batch); without, it gets a new name (a one-off write, such as a producer's own
+   * rejections).
+   */
+  write(dataset: string, entries: readonly QuarantineEntry[], batch?: QuarantineBatch): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // The processor Lambda handler with a real-shaped Kinesis event, against Glue, S3 and DynamoDB in moto's server:
-// it creates raw and processed Iceberg tables in Glue, appends once, and a redelivered event is a no-op.
+// it creates raw and processed Iceberg tables in Glue, appends once, and a redelivered event is a no-op. A delivery
+// whose quarantine write or job update fails is finished by Lambda's retry, once: quarantine object and job counts.
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -80,5 +81,64 @@ describe('processor Lambda handler (Kinesis event → Glue/S3 Iceberg tables in 
       's3://lake/quarantine/events',
     );
     expect(quarantined).toHaveLength(1);
+  });
+
+  it('a delivery whose S3 quarantine or DynamoDB job update fails is finished once by the retry', async () => {
+    const metadata = new DynamoMetadataStore({
+      client: new DynamoDBClient(config()),
+      runsTable: 'runs',
+      jobsTable: 'jobs',
+    });
+    const s3 = new S3FileIO(new S3Client({ ...config(), forcePathStyle: true }));
+    /** A handler whose processor is built with these settings (the stacks' environment), the others as set. */
+    const handlerWith = async (env: Record<string, string>) => {
+      Object.assign(process.env, env);
+      const processor = await streamProcessorFromEnv({
+        glue: config(),
+        s3: { ...config(), forcePathStyle: true },
+        dynamodb: config(),
+      });
+      Object.assign(process.env, { LAKEHOUSE_QUARANTINE: 's3://lake/quarantine', LAKEHOUSE_JOBS_TABLE: 'jobs' });
+      return createProcessorHandler(() => Promise.resolve(processor));
+    };
+    const deliver = async (jobId: string, firstSequence: bigint, seed: number) => {
+      await metadata.putJob({ jobId, dataset: 'events', counts: { received: 100 } });
+      const lines = [...eventRecords(97, { seed, invalidRate: 0 }), '{"a":1}', '[]', '{'];
+      const records = toStreamRecords(jobId, 'events', lines).map((r, i) => ({
+        ...r,
+        sequenceNumber: String(firstSequence + BigInt(i)),
+        shardId: 'shardId-000000000000',
+        approximateArrivalTimestamp: Date.UTC(2026, 10, 23, 9),
+      }));
+      return toKinesisEvent(records, { streamName: 'lakehouse-test-ingest', region: 'us-east-1' });
+    };
+    const good = await handlerWith({});
+    const objects = async () => (await s3.list('s3://lake/quarantine/events')).length;
+    const before = await objects();
+
+    // The quarantine bucket is missing on the first try: nothing may be committed without its quarantine.
+    const first = await deliver('job-q', 49_660_000_000_000_000_000n, 11);
+    const noBucket = await handlerWith({ LAKEHOUSE_QUARANTINE: 's3://missing-bucket/quarantine' });
+    expect((await noBucket(first)).batchItemFailures).toHaveLength(1);
+    expect(await good(first)).toEqual({ batchItemFailures: [] });
+    expect(await good(first)).toEqual({ batchItemFailures: [] });
+    expect(await objects()).toBe(before + 1);
+    expect(await metadata.getJob('job-q')).toMatchObject({
+      status: 'committed',
+      counts: { received: 100, accepted: 97, quarantined: 3, parts_done: 1 },
+    });
+
+    // The jobs table is missing on the first try, after the commits: the redelivery completes the job, once.
+    const second = await deliver('job-m', 49_670_000_000_000_000_000n, 12);
+    const noJobs = await handlerWith({ LAKEHOUSE_JOBS_TABLE: 'missing-jobs' });
+    expect((await noJobs(second)).batchItemFailures).toHaveLength(1);
+    expect(await metadata.getJob('job-m')).toMatchObject({ status: 'accepted' });
+    expect(await good(second)).toEqual({ batchItemFailures: [] });
+    expect(await good(second)).toEqual({ batchItemFailures: [] });
+    expect(await objects()).toBe(before + 2);
+    expect(await metadata.getJob('job-m')).toMatchObject({
+      status: 'committed',
+      counts: { received: 100, accepted: 97, quarantined: 3, parts_done: 1 },
+    });
   });
 });
