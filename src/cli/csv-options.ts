@@ -2,7 +2,7 @@
 import { LakehouseError } from '../errors.ts';
 
 export const CSV_OPTION_HELP = {
-  delimiter: 'CSV delimiter (default: detected among , ; tab | from the contract\'s columns; tab first for .tsv)',
+  delimiter: "CSV delimiter (default: detected among , ; tab | from the contract's columns; tab first for .tsv)",
   noHeader: 'the CSV file has no header row (give its column names with --columns)',
   columns: 'column names of a CSV file without a header row, in order (with --no-header)',
 } as const;
@@ -23,8 +23,14 @@ export function csvColumnsOption(opts: { readonly header?: boolean; readonly col
 } {
   const noHeader = opts.header === false;
   if (noHeader && !opts.columns)
-    throw new LakehouseError('CONFIG', '--no-header needs --columns <a,b,c>: the names of the file\'s columns, in order');
+    throw new LakehouseError(
+      'CONFIG',
+      "--no-header needs --columns <a,b,c>: the names of the file's columns, in order",
+    );
   if (!noHeader && opts.columns)
-    throw new LakehouseError('CONFIG', '--columns names the columns of a CSV file without a header row: add --no-header');
+    throw new LakehouseError(
+      'CONFIG',
+      '--columns names the columns of a CSV file without a header row: add --no-header',
+    );
   return opts.columns ? { columns: opts.columns } : {};
 }

@@ -6,20 +6,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadContract } from '../../../src/contracts/load.ts';
 import { convertFile, type ConvertOptions } from '../../../src/jobs/convert.ts';
-import { eventRecords } from '../../../src/sample/generate.ts';
 import { Random } from '../../../src/sample/random.ts';
 import { runPythonJson } from '../../helpers/python.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { EVENT_COLUMNS, eventCells } from '../../unit/formats/csv-rows.ts';
 
 const dir = tempDir();
 const readRows = join(import.meta.dirname, 'read_rows.py');
-const COLUMNS = ['event_id', 'user_id', 'event_type', 'event_ts', 'amount', 'country', 'session_id', 'properties'];
-
-function cell(value: unknown, delimiter: string): string {
-  const text =
-    value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return text.includes(delimiter) || /["\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
+const COLUMNS = EVENT_COLUMNS;
 
 /** Row mutations, each still one record (the count of records written stays known). */
 type Mutation = (cells: string[], d: string) => string;
@@ -45,15 +39,7 @@ function writeCsv(name: string, seed: number, delimiter: string, bom: boolean, h
   const rnd = new Random(seed);
   const lines: string[] = header ? [COLUMNS.join(delimiter)] : [];
   let records = 0;
-  for (const line of eventRecords(1500, { seed, invalidRate: 0.05 })) {
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) continue;
-    const cells = COLUMNS.map((c) => cell((record as Record<string, unknown>)[c], delimiter));
+  for (const cells of eventCells(1500, seed, delimiter)) {
     const mutate = rnd.chance(0.2) ? MUTATIONS[rnd.int(0, MUTATIONS.length - 1)] : undefined;
     lines.push(mutate ? mutate(cells, delimiter) : cells.join(delimiter));
     records++;
@@ -67,7 +53,7 @@ function writeCsv(name: string, seed: number, delimiter: string, bom: boolean, h
 async function convert(input: string, out: string, options: ConvertOptions) {
   const contract = await loadContract('events');
   const summary = await convertFile(input, contract, join(dir, out), options);
-  let quarantine = '';
+  let quarantine: string;
   try {
     quarantine = readFileSync(summary.quarantine, 'utf8');
   } catch {

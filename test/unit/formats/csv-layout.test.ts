@@ -10,31 +10,15 @@ import { loadContract } from '../../../src/contracts/load.ts';
 import { isLakehouseError } from '../../../src/errors.ts';
 import { csvLayoutOf } from '../../../src/formats/csv-layout.ts';
 import { convertFile } from '../../../src/jobs/convert.ts';
-import { eventRecords } from '../../../src/sample/generate.ts';
 import { tempDir } from '../../helpers/tmp.ts';
+import { EVENT_COLUMNS, eventCells } from './csv-rows.ts';
 
 const dir = tempDir();
-const COLUMNS = ['event_id', 'user_id', 'event_type', 'event_ts', 'amount', 'country', 'session_id', 'properties'];
+const COLUMNS = EVENT_COLUMNS;
 const DELIMITERS = [',', ';', '\t', '|'];
 
-function cell(value: unknown, delimiter: string): string {
-  const text =
-    value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return text.includes(delimiter) || /["\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** Generated events as CSV rows (every generated line parses; the record path judges the values). */
 function rows(count: number, seed: number, delimiter: string): string[] {
-  return [...eventRecords(count, { seed, invalidRate: 0.05 })].flatMap((line) => {
-    let record: Record<string, unknown>;
-    try {
-      record = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return [];
-    }
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) return [];
-    return [COLUMNS.map((c) => cell(record[c], delimiter)).join(delimiter)];
-  });
+  return eventCells(count, seed, delimiter).map((cells) => cells.join(delimiter));
 }
 
 interface Layout {
@@ -85,7 +69,14 @@ describe('CSV layout', () => {
           // The generator breaks ~5% of records on purpose; a misread layout would reject (nearly) all of them.
           expect(general.accepted).toBeGreaterThanOrEqual(Math.floor(body.length * 0.7));
           expect(fast.engine).toBe('fast');
-          expect({ ...fast, files: [], phases: undefined, generalRecords: undefined, quarantine: '', threads: 0 }).toEqual({
+          expect({
+            ...fast,
+            files: [],
+            phases: undefined,
+            generalRecords: undefined,
+            quarantine: '',
+            threads: 0,
+          }).toEqual({
             ...general,
             files: [],
             engine: 'fast',
@@ -105,7 +96,9 @@ describe('CSV layout', () => {
     const input = join(dir, 'no-header.csv');
     writeCsv(input, { delimiter: ',', bom: false, header: false, crlf: false }, rows(30, 4, ','));
     for (const engine of ['general', 'fast'] as const) {
-      const failure = await convertFile(input, contract, join(dir, `nh-${engine}`), { engine }).catch((e: unknown) => e);
+      const failure = await convertFile(input, contract, join(dir, `nh-${engine}`), { engine }).catch(
+        (e: unknown) => e,
+      );
       expect(isLakehouseError(failure, 'PARSE')).toBe(true);
       expect((failure as Error).message).toMatch(
         /^CSV .*no-header\.csv has no header row: its first row names none of the contract's columns .*--no-header --columns/,
@@ -172,7 +165,8 @@ describe('CSV layout', () => {
     expect(() => csvLayoutOf(Buffer.from('a;b\n'), COLUMNS, { path: 'x.csv', complete: true, delimiter: ';' })).toThrow(
       /has no header row: .* with delimiter ";"; for a file without a header give --no-header --columns <name,name,…>, or the right --delimiter$/,
     );
-    expect(csvLayoutOf(Buffer.from('event_id\tuser_id\n'), COLUMNS, { path: 'x', complete: true, delimiter: 'tab' }))
-      .toMatchObject({ delimiter: '\t', columns: ['event_id', 'user_id'] });
+    expect(
+      csvLayoutOf(Buffer.from('event_id\tuser_id\n'), COLUMNS, { path: 'x', complete: true, delimiter: 'tab' }),
+    ).toMatchObject({ delimiter: '\t', columns: ['event_id', 'user_id'] });
   });
 });

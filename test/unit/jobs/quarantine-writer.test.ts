@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ioError, isLakehouseError, LakehouseError } from '../../../src/errors.ts';
+import { ioError, isLakehouseError, type LakehouseError } from '../../../src/errors.ts';
 import type { QuarantineEntry } from '../../../src/records/pipeline.ts';
 import { QuarantineWriter } from '../../../src/records/quarantine.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -64,7 +64,9 @@ describe('QuarantineWriter', () => {
     const writer = new QuarantineWriter(path);
     await writer.write([entry(7, cycle)]);
     await writer.close();
-    expect(lines(path)).toEqual([expect.objectContaining({ line: 7, violations: [expect.objectContaining({ rule: 'unserialisable' })] })]);
+    expect(lines(path)).toEqual([
+      expect.objectContaining({ line: 7, violations: [expect.objectContaining({ rule: 'unserialisable' })] }),
+    ]);
   });
 
   it('property: any entries, at any depth, are written one line each with their raw text', async () => {
@@ -92,7 +94,9 @@ describe('QuarantineWriter', () => {
     const writer = new QuarantineWriter(join(file, 'quarantine.ndjson'));
     const failure = await writer.write([entry(1, 'x')]).catch((error: unknown) => error);
     expect(isLakehouseError(failure, 'IO')).toBe(true);
-    expect((failure as LakehouseError).message).toMatch(/^writing quarantine .*a-file\/quarantine\.ndjson: .*not a directory \(ENOTDIR\)$/);
+    expect((failure as LakehouseError).message).toMatch(
+      /^writing quarantine .*a-file\/quarantine\.ndjson: .*not a directory \(ENOTDIR\)$/,
+    );
     expect((failure as LakehouseError).message).not.toMatch(/no such file/);
     expect(writer.count).toBe(0);
     await expect(writer.close()).resolves.toBeUndefined();
