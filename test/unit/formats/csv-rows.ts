@@ -1,16 +1,8 @@
 // Generated events as CSV rows in any delimiter, for the CSV layout tests (unit and integration).
 import { eventRecords } from '../../../src/sample/generate.ts';
+import { EVENT_COLUMNS } from '../../bench/csv.ts';
 
-export const EVENT_COLUMNS = [
-  'event_id',
-  'user_id',
-  'event_type',
-  'event_ts',
-  'amount',
-  'country',
-  'session_id',
-  'properties',
-];
+export { EVENT_COLUMNS };
 
 /** One value as a CSV cell: null is empty, objects are JSON text, quoted where the delimiter or a quote occurs. */
 export function csvCell(value: unknown, delimiter: string): string {
