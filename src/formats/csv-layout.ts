@@ -130,7 +130,12 @@ function sample(
   const hits = given ? 0 : new Set(first.map((cell) => cell.trim()).filter((cell) => known.has(cell))).size;
   const width = given ? given.length : first.length;
   const judged = given ? rows : rows.slice(1);
-  const consistency = judged.length ? judged.filter((row) => row.length === width).length / judged.length : 1;
+  // No rows to judge: a header alone is no evidence against it; without a header, nothing read is no fit.
+  const consistency = judged.length
+    ? judged.filter((row) => row.length === width).length / judged.length
+    : given
+      ? 0
+      : 1;
   return {
     delimiter,
     rows,

@@ -147,6 +147,9 @@ describe('CSV layout', () => {
       header: false,
       bodyOffset: 0,
     });
+    // With "," every row is a csv-parse error (a quote mid-cell): rows that cannot be read are no fit.
+    const piped = Buffer.from('1|"x,y"|3\n');
+    expect(csvLayoutOf(piped, COLUMNS, { path: 'x.csv', complete: true, columns }).delimiter).toBe('|');
     const none = Buffer.from('1 2 3\n4 5 6\n');
     expect(() => csvLayoutOf(none, COLUMNS, { path: 'x.csv', complete: true, columns })).toThrow(
       /^cannot detect the delimiter of CSV x\.csv: none of "," ";" tab "\|" splits most rows into the 3 columns of --columns; give --delimiter$/,
