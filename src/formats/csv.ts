@@ -36,6 +36,9 @@ export async function* parseCsv(input: AsyncIterable<Uint8Array>, options: Parse
   const parser = Readable.from(decoded()).pipe(
     parse({
       delimiter,
+      // Both line endings everywhere: csv-parse otherwise keeps to the first one it sees, and in a file of mixed
+      // endings a CRLF after a closing quote is an error after which it reads the rest as one unclosed quote.
+      record_delimiter: ['\r\n', '\n'],
       bom: true,
       columns: false,
       relax_column_count: true,
