@@ -1,9 +1,11 @@
-// CSV with a header row, via csv-parse (quoting, embedded newlines, custom delimiters). Cells stay text here; the
-// record path coerces them per contract. Wrong column counts, broken quoting and bad UTF-8 are quarantined with
-// their line number and parsing goes on.
+// CSV via csv-parse (quoting, embedded newlines, custom delimiters), with a header row or with `columns` given for
+// a file without one (csv-layout.ts works out which, and the delimiter, for files). A UTF-8 BOM is skipped. Cells
+// stay text here; the record path coerces them per contract. Wrong column counts, broken quoting and bad UTF-8 are
+// quarantined with their line number and parsing goes on.
 import { parse, type CsvError, type Info } from 'csv-parse';
 import { Readable } from 'node:stream';
 import { LakehouseError } from '../errors.ts';
+import { columnCountMessage } from './csv-messages.ts';
 import type { ParseOptions, ParsedItem } from './types.ts';
 
 const REPLACEMENT = '\ufffd';
@@ -34,6 +36,9 @@ export async function* parseCsv(input: AsyncIterable<Uint8Array>, options: Parse
   const parser = Readable.from(decoded()).pipe(
     parse({
       delimiter,
+      // Both line endings everywhere: csv-parse otherwise keeps to the first one it sees, and in a file of mixed
+      // endings a CRLF after a closing quote is an error after which it reads the rest as one unclosed quote.
+      record_delimiter: ['\r\n', '\n'],
       bom: true,
       columns: false,
       relax_column_count: true,
@@ -54,15 +59,13 @@ export async function* parseCsv(input: AsyncIterable<Uint8Array>, options: Parse
     }),
   );
 
-  let header: string[] | undefined;
+  let header: readonly string[] | undefined = options.columns;
   let batch: ParsedItem[] = [];
   for await (const entry of parser as AsyncIterable<{ record: string[]; info: Info; raw: string }>) {
     const { record, info, raw } = entry;
     const line = info.lines - countNewlines(raw.replace(/\r?\n$/, ''));
     if (!header) {
-      header = record.map((name) => name.trim());
-      const duplicate = header.find((name, i) => header?.indexOf(name) !== i);
-      if (duplicate !== undefined) throw new LakehouseError('PARSE', `CSV header names column "${duplicate}" twice`);
+      header = headerNames(record);
       continue;
     }
     const text = raw.replace(/\r?\n$/, '');
@@ -81,7 +84,7 @@ export async function* parseCsv(input: AsyncIterable<Uint8Array>, options: Parse
       batch.push({
         kind: 'unparseable',
         rule: 'csv',
-        message: `expected ${header.length} columns (header), found ${record.length}`,
+        message: columnCountMessage(header.length, record.length),
         raw: text,
         line,
       });
@@ -97,6 +100,14 @@ export async function* parseCsv(input: AsyncIterable<Uint8Array>, options: Parse
   }
   batch.push(...skipped);
   if (batch.length) yield batch;
+}
+
+/** A header row's column names (trimmed); a name given twice is an error, as no record could be read by it. */
+export function headerNames(record: readonly string[]): string[] {
+  const names = record.map((name) => name.trim());
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  if (duplicate !== undefined) throw new LakehouseError('PARSE', `CSV header names column "${duplicate}" twice`);
+  return names;
 }
 
 function countNewlines(text: string): number {

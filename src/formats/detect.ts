@@ -65,7 +65,8 @@ export function delimiterFor(path: string, explicit?: string): string {
   return extname(path).toLowerCase() === '.tsv' ? '\t' : ',';
 }
 
-async function readHead(path: string, bytes: number): Promise<Buffer> {
+/** The first `bytes` bytes of a file (fewer when it is shorter). */
+export async function readHead(path: string, bytes: number, action = 'reading'): Promise<Buffer> {
   try {
     const handle = await open(path, 'r');
     try {
@@ -76,7 +77,7 @@ async function readHead(path: string, bytes: number): Promise<Buffer> {
       await handle.close();
     }
   } catch (error) {
-    throw ioError('reading', path, error);
+    throw ioError(action, path, error);
   }
 }
 

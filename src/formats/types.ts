@@ -35,6 +35,8 @@ export type ParsedItem = ParsedRecord | Unparseable;
 export interface ParseOptions {
   /** CSV delimiter (default `,`). */
   readonly delimiter?: string;
+  /** CSV without a header row: the names of its columns, in order (default: the first row names them). */
+  readonly columns?: readonly string[];
   /** Bytes read per chunk (default 1 MiB). */
   readonly chunkBytes?: number;
   /** A single line/record larger than this is quarantined as `too_large` instead of buffered (default 16 MiB). */

@@ -21,7 +21,7 @@ export class LocalFileIO implements FileIO {
       await rename(temp, path);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
-      throw ioError('writing', path, error);
+      throw ioError('writing', path, error, { writing: true });
     }
   }
 
@@ -33,7 +33,7 @@ export class LocalFileIO implements FileIO {
       return true;
     } catch (error) {
       if ((error as { code?: string }).code === 'EEXIST') return false;
-      throw ioError('writing', path, error);
+      throw ioError('writing', path, error, { writing: true });
     } finally {
       await unlink(temp).catch(() => undefined);
     }
@@ -52,7 +52,7 @@ export class LocalFileIO implements FileIO {
     try {
       await unlink(path);
     } catch (error) {
-      if ((error as { code?: string }).code !== 'ENOENT') throw ioError('deleting', path, error);
+      if ((error as { code?: string }).code !== 'ENOENT') throw ioError('deleting', path, error, { writing: true });
     }
   }
 
@@ -80,7 +80,7 @@ export class LocalFileIO implements FileIO {
       await mkdir(dirname(path), { recursive: true });
       await writeFile(temp, bytes);
     } catch (error) {
-      throw ioError('writing', path, error);
+      throw ioError('writing', path, error, { writing: true });
     }
     return temp;
   }

@@ -1,28 +1,24 @@
 // `lakehouse convert`: a file in, Iceberg-ready Parquet files and a quarantine file out, streaming throughout:
 // memory holds a few chunks of records and encoded row groups, whatever the input size.
-// Two engines produce the same output: the fast one (NDJSON, contract-directed scanner, typed columns, worker
-// threads, columnar Parquet encoder) where the contract allows it, and the general one (any format, any
+// Two engines produce the same output: the fast one (NDJSON and CSV, contract-directed scanner, typed columns,
+// worker threads, columnar Parquet encoder) where the contract allows it, and the general one (any format, any
 // contract, JSON.parse + ajv per record) otherwise. `engine: 'general'` forces the latter.
+// A CSV file's delimiter and header are worked out once, up front (csv-layout.ts), and both engines read it so.
+// The output folder changes only when a run succeeds (staged-output.ts): a failed run leaves the previous one.
 import { stat } from 'node:fs/promises';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import type { Contract } from '../contracts/model.ts';
 import { LakehouseError, ioError } from '../errors.ts';
-import { delimiterFor, detectFormat } from '../formats/detect.ts';
+import { csvLayoutOfFile, csvParseOptions, type CsvLayout } from '../formats/csv-layout.ts';
+import { detectFormat } from '../formats/detect.ts';
 import { createLogger } from '../log.ts';
 import { ColumnarParquetWriter } from '../parquet/columnar/index.ts';
 import type { ParquetOptions } from '../parquet/encode.ts';
-import {
-  defaultThreads,
-  fastPlanOf,
-  readCsvHeader,
-  runFastCsv,
-  runFastNdjson,
-  type Phases,
-} from '../records/fast/engine.ts';
+import { defaultThreads, fastPlanOf, runFastCsv, runFastNdjson, type Phases } from '../records/fast/engine.ts';
 import type { FastPlan } from '../records/fast/plan.ts';
 import { processInput, type ProcessOptions } from '../records/pipeline.ts';
 import { QuarantineWriter } from '../records/quarantine.ts';
+import { QUARANTINE_FILE, StagedOutput } from './staged-output.ts';
 
 export interface ConvertOptions extends ProcessOptions, ParquetOptions {
   /** Roll over to a new file once a file reaches this many bytes (default 128 MiB). */
@@ -70,15 +66,22 @@ export async function convertFile(
   outDir: string,
   options: ConvertOptions = {},
 ): Promise<ConvertSummary> {
-  const fast = await fastEngineFor(input, contract, options);
-  if (fast) return convertFast(input, contract, outDir, options, fast);
+  const layout = await csvLayoutOfFile(
+    input,
+    contract.inputFields.map((field) => field.name),
+    options,
+  );
+  const parseOptions: ConvertOptions = layout ? { ...options, ...csvParseOptions(layout) } : options;
+  const fast = await fastEngineFor(input, contract, parseOptions, layout);
+  if (fast) return convertFast(input, contract, outDir, parseOptions, fast);
   // Open the input first: a missing file or an unknown format must not leave an empty output directory behind.
-  const { format, chunks } = await processInput(input, contract, options);
+  const { format, chunks } = await processInput(input, contract, parseOptions);
   // The general engine's Parquet writer (hyparquet-writer) loads only when this engine runs.
   const { ParquetFileWriter } = await import('../parquet/encode.ts');
-  const { quarantine, quarantinePath } = await prepareOutput(outDir);
+  const output = await StagedOutput.create(outDir);
+  const quarantine = new QuarantineWriter(output.stagedPath(QUARANTINE_FILE));
   const parts = new PartFiles(
-    outDir,
+    output,
     options.targetFileBytes,
     (path) => new ParquetFileWriter(path, contract.fields, options),
   );
@@ -86,21 +89,21 @@ export async function convertFile(
   let accepted = 0;
 
   log.info({ input, format, contract: contract.name, outDir }, 'converting');
-  for await (const chunk of chunks) {
-    received += chunk.received;
-    accepted += chunk.batch.length;
-    await quarantine.write(chunk.quarantined);
-    if (chunk.batch.length) parts.write((writer) => writer.write(chunk.batch));
-    options.onProgress?.({ received, accepted, quarantined: quarantine.count });
-  }
-  const files = parts.close();
-  await quarantine.close();
+  const files = await writeAll(output, parts, quarantine, async () => {
+    for await (const chunk of chunks) {
+      received += chunk.received;
+      accepted += chunk.batch.length;
+      await quarantine.write(chunk.quarantined);
+      if (chunk.batch.length) parts.write((writer) => writer.write(chunk.batch));
+      options.onProgress?.({ received, accepted, quarantined: quarantine.count });
+    }
+  });
   const summary: ConvertSummary = {
     received,
     accepted,
     quarantined: quarantine.count,
     files,
-    quarantine: quarantinePath,
+    quarantine: output.finalPath(QUARANTINE_FILE),
     format,
     engine: 'general',
     threads: 0,
@@ -109,10 +112,40 @@ export async function convertFile(
   return summary;
 }
 
+/**
+ * Runs a conversion's writing loop, then moves its files into the output folder; on any failure, nothing moves
+ * and the staged files are removed. Returns the files as they are named in the output folder.
+ */
+async function writeAll<W extends PartWriter>(
+  output: StagedOutput,
+  parts: PartFiles<W>,
+  quarantine: QuarantineWriter,
+  loop: () => Promise<void>,
+): Promise<WrittenFile[]> {
+  let files: WrittenFile[];
+  try {
+    await loop();
+    files = parts.close();
+    await quarantine.close();
+    await output.commit();
+  } catch (error) {
+    parts.abort();
+    await quarantine.close().catch(() => undefined); // the first failure is the one to report
+    await output.abort();
+    throw error;
+  }
+  return files.map((file) => ({ ...file, path: output.finalPath(basename(file.path)) }));
+}
+
 interface FastInput {
   readonly plan: FastPlan;
   readonly format: 'ndjson' | 'csv';
-  readonly csv?: { readonly header: string[]; readonly headerBytes: number; readonly delimiter: string };
+  readonly csv?: {
+    readonly header: readonly string[];
+    readonly headerBytes: number;
+    readonly headerRow: boolean;
+    readonly delimiter: string;
+  };
 }
 
 /** The fast plan when the fast engine can take this conversion (and `engine` does not forbid it). */
@@ -120,10 +153,11 @@ async function fastEngineFor(
   input: string,
   contract: Contract,
   options: ConvertOptions,
+  layout: CsvLayout | undefined,
 ): Promise<FastInput | undefined> {
   const engine = options.engine ?? 'auto';
   if (engine === 'general') return undefined;
-  const why = await fastUnsupported(input, contract, options);
+  const why = await fastUnsupported(input, contract, options, layout);
   if (typeof why !== 'string') return why;
   if (engine === 'fast') throw new LakehouseError('CONFIG', `the fast engine cannot convert ${input}: ${why}`);
   log.debug({ input, why }, 'general engine');
@@ -134,6 +168,7 @@ async function fastUnsupported(
   input: string,
   contract: Contract,
   options: ConvertOptions,
+  layout: CsvLayout | undefined,
 ): Promise<FastInput | string> {
   if (options.enrich) return 'an enrich hook';
   if (options.textValues) return 'text values';
@@ -152,15 +187,12 @@ async function fastUnsupported(
   const plan = fastPlanOf(contract);
   if ('unsupported' in plan) return plan.unsupported;
   if (format === 'ndjson') return { plan, format };
-  const delimiter = delimiterFor(input, options.delimiter);
-  let header;
-  try {
-    header = await readCsvHeader(input, delimiter);
-  } catch {
-    return 'input unreadable'; // the general engine reports it properly
-  }
-  if ('unsupported' in header) return header.unsupported;
-  return { plan, format, csv: { header: header.header, headerBytes: header.bytes, delimiter } };
+  if (!layout || layout.bodyOffset === undefined) return 'a CSV header spanning lines or longer than 1 MiB';
+  const { delimiter } = layout;
+  // The scanner compares single bytes (a delimiter csv-parse alone reads is left to it).
+  if (delimiter.length !== 1 || delimiter.charCodeAt(0) >= 0x80) return 'delimiter';
+  const csv = { header: layout.columns, headerBytes: layout.bodyOffset, headerRow: layout.header, delimiter };
+  return { plan, format, csv };
 }
 
 async function convertFast(
@@ -176,7 +208,8 @@ async function convertFast(
   } catch (error) {
     throw ioError('reading input', input, error);
   }
-  const { quarantine, quarantinePath } = await prepareOutput(outDir);
+  const output = await StagedOutput.create(outDir);
+  const quarantine = new QuarantineWriter(output.stagedPath(QUARANTINE_FILE));
   // CSV runs on the calling thread: its fallback to csv-parse for the rest of a file is sequential.
   const threads = fast.format === 'csv' ? 0 : (options.threads ?? (size < THREADED_MIN_BYTES ? 0 : defaultThreads()));
   const parquet = {
@@ -186,11 +219,10 @@ async function convertFast(
   };
   const phases: Phases = { parse: 0, validate: 0, encode: 0, write: 0 };
   const parts = new PartFiles(
-    outDir,
+    output,
     options.targetFileBytes,
     (path) => new ColumnarParquetWriter(path, contract.fields, parquet),
   );
-  let files: WrittenFile[];
   let received = 0;
   let accepted = 0;
   let generalRecords = 0;
@@ -208,7 +240,7 @@ async function convertFast(
   const outcomes = fast.csv
     ? runFastCsv(input, contract, fast.plan, { ...engineOptions, ...fast.csv })
     : runFastNdjson(input, contract, fast.plan, engineOptions);
-  try {
+  const files = await writeAll(output, parts, quarantine, async () => {
     for await (const outcome of outcomes) {
       const started = performance.now();
       received += outcome.received;
@@ -223,19 +255,13 @@ async function convertFast(
       phases.write += performance.now() - started;
       options.onProgress?.({ received, accepted, quarantined: quarantine.count });
     }
-    files = parts.close();
-  } catch (error) {
-    parts.abort();
-    throw error;
-  } finally {
-    await quarantine.close();
-  }
+  });
   const summary: ConvertSummary = {
     received,
     accepted,
     quarantined: quarantine.count,
     files,
-    quarantine: quarantinePath,
+    quarantine: output.finalPath(QUARANTINE_FILE),
     format: fast.format,
     engine: 'fast',
     threads,
@@ -246,18 +272,6 @@ async function convertFast(
   return summary;
 }
 
-/** Creates the output directory and a fresh quarantine file in it (both engines write the same layout). */
-async function prepareOutput(outDir: string): Promise<{ quarantine: QuarantineWriter; quarantinePath: string }> {
-  try {
-    await mkdir(outDir, { recursive: true });
-  } catch (error) {
-    throw ioError('creating output directory', outDir, error);
-  }
-  const quarantinePath = join(outDir, 'quarantine.ndjson');
-  await rm(quarantinePath, { force: true });
-  return { quarantine: new QuarantineWriter(quarantinePath), quarantinePath };
-}
-
 interface PartWriter {
   readonly bytes: number;
   close(): WrittenFile;
@@ -266,20 +280,20 @@ interface PartWriter {
 
 /** `part-00000.parquet`, `part-00001.parquet`, …: a new file once the current one reaches the target size. */
 class PartFiles<W extends PartWriter> {
-  private readonly outDir: string;
+  private readonly output: StagedOutput;
   private readonly targetBytes: number;
   private readonly open: (path: string) => W;
   private readonly files: WrittenFile[] = [];
   private current: W | undefined;
 
-  constructor(outDir: string, targetBytes: number | undefined, open: (path: string) => W) {
-    this.outDir = outDir;
+  constructor(output: StagedOutput, targetBytes: number | undefined, open: (path: string) => W) {
+    this.output = output;
     this.targetBytes = targetBytes ?? 128 * 1024 * 1024;
     this.open = open;
   }
 
   write(write: (writer: W) => void): void {
-    this.current ??= this.open(join(this.outDir, `part-${String(this.files.length).padStart(5, '0')}.parquet`));
+    this.current ??= this.open(this.output.stagedPath(`part-${String(this.files.length).padStart(5, '0')}.parquet`));
     write(this.current);
     if (this.current.bytes >= this.targetBytes) {
       this.files.push(this.current.close());

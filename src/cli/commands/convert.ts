@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadContract } from '../../contracts/load.ts';
 import { convertFile } from '../../jobs/convert.ts';
+import { CSV_HELP_TEXT, CSV_OPTION_HELP, columnList, csvColumnsOption } from '../csv-options.ts';
 import { parsePositiveInt, printSummary, progressReporter } from '../output.ts';
 
 export function register(program: Command): void {
@@ -11,7 +12,9 @@ export function register(program: Command): void {
     .requiredOption('--contract <name|path>', 'built-in contract (events, users, orders) or a contract file')
     .requiredOption('--out <dir>', 'output directory for part-*.parquet and quarantine.ndjson')
     .option('--format <format>', 'input format: json, ndjson, csv, parquet (default: from extension or content)')
-    .option('--delimiter <char>', 'CSV delimiter (default , or tab for .tsv)')
+    .option('--delimiter <char>', CSV_OPTION_HELP.delimiter)
+    .option('--no-header', CSV_OPTION_HELP.noHeader)
+    .option('--columns <a,b,c>', CSV_OPTION_HELP.columns, columnList)
     .option('--batch-size <n>', 'records per batch (the de-duplication scope)', parsePositiveInt('--batch-size'))
     .option(
       '--row-group-size <n>',
@@ -32,14 +35,18 @@ export function register(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nPrints one JSON object: {"received","accepted","quarantined","files":[{"path","records","bytes"}]}.',
+      `
+Prints one JSON object: {"received","accepted","quarantined","files":[{"path","records","bytes"}]}.
+The files of an earlier run in --out are replaced only when this run succeeds; a failed run leaves them as they were.
+${CSV_HELP_TEXT}`,
     )
-    .action(async (input: string, opts: Record<string, string | number | undefined>) => {
+    .action(async (input: string, opts: Record<string, string | number | boolean | string[] | undefined>) => {
       const contract = await loadContract(String(opts.contract));
       const progress = progressReporter('convert');
       const summary = await convertFile(input, contract, String(opts.out), {
         format: opts.format as string | undefined,
         delimiter: opts.delimiter as string | undefined,
+        ...csvColumnsOption({ header: opts.header as boolean, columns: opts.columns as string[] | undefined }),
         batchSize: opts.batchSize as number | undefined,
         rowGroupSize: opts.rowGroupSize as number | undefined,
         targetFileBytes: opts.targetFileMb === undefined ? undefined : Number(opts.targetFileMb) * 1024 * 1024,

@@ -14,7 +14,9 @@ import { isS3 } from '../../io/index.ts';
 import { concatBatches, type RecordBatch } from '../../records/batch.ts';
 import { processInput } from '../../records/pipeline.ts';
 import { QuarantineWriter } from '../../records/quarantine.ts';
+import { csvLayoutOfFile, csvParseOptions } from '../../formats/csv-layout.ts';
 import { parsePositiveInt, printSummary, progressReporter } from '../output.ts';
+import { CSV_HELP_TEXT, CSV_OPTION_HELP, columnList, csvColumnsOption } from '../csv-options.ts';
 
 export interface IngestOptions {
   readonly table: string;
@@ -23,6 +25,8 @@ export interface IngestOptions {
   readonly catalog?: 'sql' | 'glue';
   readonly format?: string;
   readonly delimiter?: string;
+  /** CSV without a header row: its column names (`--no-header --columns a,b,c`). */
+  readonly columns?: readonly string[];
   readonly batchSize?: number;
   readonly mode?: 'append' | 'overwrite';
   readonly sourceId?: string;
@@ -61,10 +65,16 @@ export async function ingest(input: string, options: IngestOptions) {
   const contract = await loadContract(options.contract);
   const warehouse = defaultWarehouse(options.warehouse);
   const source = resolve(input);
-  // Open the input first: a missing file or unknown format fails before anything is created.
+  // Open the input first: a missing file, an unknown format or a CSV layout that cannot be told fails before
+  // anything is created.
+  const layout = await csvLayoutOfFile(
+    input,
+    contract.inputFields.map((field) => field.name),
+    options,
+  );
   const { format, chunks } = await processInput(input, contract, {
     ...(options.format ? { format: options.format } : {}),
-    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    ...(layout ? csvParseOptions(layout) : {}),
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     source,
   });
@@ -94,7 +104,11 @@ export async function ingest(input: string, options: IngestOptions) {
     const quarantineRoot =
       options.quarantine ?? join(isS3(warehouse) ? resolve('.lakehouse') : warehouse, 'quarantine');
     const quarantineDir = join(quarantineRoot, formatTableIdentifier(identifier));
-    await mkdir(quarantineDir, { recursive: true });
+    try {
+      await mkdir(quarantineDir, { recursive: true });
+    } catch (error) {
+      throw ioError('creating quarantine directory', quarantineDir, error, { writing: true });
+    }
     const quarantine = new QuarantineWriter(
       join(quarantineDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.ndjson`),
     );
@@ -164,7 +178,9 @@ export function register(program: Command): void {
     .option('--warehouse <dir|s3://…>', 'warehouse root (default: $LAKEHOUSE_HOME or ./.lakehouse)')
     .option('--catalog <sql|glue>', 'catalog: the local SQLite catalog (default) or AWS Glue', 'sql')
     .option('--format <format>', 'input format: json, ndjson, csv, parquet (default: from extension or content)')
-    .option('--delimiter <char>', 'CSV delimiter')
+    .option('--delimiter <char>', CSV_OPTION_HELP.delimiter)
+    .option('--no-header', CSV_OPTION_HELP.noHeader)
+    .option('--columns <a,b,c>', CSV_OPTION_HELP.columns, columnList)
     .option('--batch-size <n>', 'records per batch (the de-duplication scope)', parsePositiveInt('--batch-size'))
     .option('--mode <append|overwrite>', 'append, or overwrite the partitions the input touches', 'append')
     .option('--quarantine <dir>', 'where rejected records go (default: <warehouse>/quarantine)')
@@ -175,15 +191,16 @@ export function register(program: Command): void {
       `
 Re-running an input whose checkpoint is already committed commits nothing ("committed": false).
 Rejected records go to <quarantine>/<namespace.table>/<time>.ndjson.
-Prints one JSON object: {"received","accepted","quarantined","snapshot_id","metadata_location","files",…}.`,
+Prints one JSON object: {"received","accepted","quarantined","snapshot_id","metadata_location","files",…}.
+${CSV_HELP_TEXT}`,
     )
-    .action(async (input: string, opts: IngestOptions) => {
+    .action(async (input: string, opts: IngestOptions & { header: boolean }) => {
       if (opts.mode !== 'append' && opts.mode !== 'overwrite') {
         throw new LakehouseError('CONFIG', `--mode must be append or overwrite, got "${String(opts.mode)}"`);
       }
       if (opts.catalog !== 'sql' && opts.catalog !== 'glue') {
         throw new LakehouseError('CONFIG', `--catalog must be sql or glue, got "${String(opts.catalog)}"`);
       }
-      printSummary(await ingest(input, opts));
+      printSummary(await ingest(input, { ...opts, ...csvColumnsOption(opts) }));
     });
 }

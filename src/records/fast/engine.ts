@@ -4,7 +4,6 @@
 // With `threads: 0` (the default on two CPUs or fewer) the calling thread parses and validates while one encoder
 // thread encodes the previous batch's row group.
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Contract } from '../../contracts/model.ts';
@@ -264,28 +263,6 @@ class WorkerPool {
   }
 }
 
-/** A CSV header the fast engine can take: plain ASCII names, no quotes, no BOM, no duplicates. */
-export async function readCsvHeader(
-  path: string,
-  delimiter: string,
-): Promise<{ header: string[]; bytes: number } | { unsupported: string }> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const newline = head.subarray(0, bytesRead).indexOf(0x0a);
-    if (newline === -1) return { unsupported: 'no header line within 64 KiB' };
-    const text = head.toString('latin1', 0, newline);
-    if (delimiter.length !== 1 || delimiter.charCodeAt(0) >= 0x80) return { unsupported: 'delimiter' };
-    if (/[^\x20-\x7e\t]/.test(text) || text.includes('"')) return { unsupported: 'header with quotes or non-ASCII' };
-    const header = text.split(delimiter).map((name) => name.trim());
-    if (new Set(header).size !== header.length) return { unsupported: 'duplicate header names' };
-    return { header, bytes: newline + 1 };
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
  * Streams a CSV file through the fast path on the calling thread. At the first chunk holding CSV syntax only
  * csv-parse may judge (see scan-csv.ts), the rest of the file — from that chunk's first record, a batch boundary
@@ -297,8 +274,12 @@ export async function* runFastCsv(
   plan: FastPlan,
   options: FastEngineOptions & {
     readonly delimiter: string;
+    /** Column names in file order (the scanner matches them to contract fields). */
     readonly header: readonly string[];
+    /** Bytes before the first record: a BOM, and the header line when `headerRow`. */
     readonly headerBytes: number;
+    /** The file's first line is the header (else `header` was given and records start on line 1). */
+    readonly headerRow: boolean;
   },
 ): AsyncIterable<ChunkOutcome> {
   const processor = new FastChunkProcessor(contract, plan, options.batchSize);
@@ -306,7 +287,7 @@ export async function* runFastCsv(
   const chunks = splitLines(path, {
     ...options,
     reuse: true,
-    start: { offset: options.headerBytes, line: 2 },
+    start: { offset: options.headerBytes, line: options.headerRow ? 2 : 1 },
     blank: 'csv',
   });
   const encoder = options.encoderThread ? new EncoderThread() : undefined;
@@ -330,21 +311,30 @@ export async function* runFastCsv(
 async function* generalCsvFrom(
   path: string,
   contract: Contract,
-  options: FastEngineOptions & { readonly delimiter: string; readonly headerBytes: number },
+  options: FastEngineOptions & {
+    readonly delimiter: string;
+    readonly header: readonly string[];
+    readonly headerBytes: number;
+    readonly headerRow: boolean;
+  },
   chunk: LineChunk,
   seq: number,
 ): AsyncIterable<ChunkOutcome> {
-  // csv-parse reads the header line, empty lines in place of the records already done (it skips empty lines
-  // but counts them, so its line numbers and messages are the file's own), then the file from the chunk on.
+  // csv-parse reads the BOM and header line, empty lines in place of the records already done (it skips empty
+  // lines but counts them, so its line numbers and messages are the file's own), then the file from the chunk on.
+  const bodyLine = options.headerRow ? 2 : 1;
   async function* bytes(): AsyncIterable<Uint8Array> {
-    yield* createReadStream(path, { start: 0, end: options.headerBytes - 1 });
+    if (options.headerBytes > 0) yield* createReadStream(path, { start: 0, end: options.headerBytes - 1 });
     const padding = Buffer.alloc(1 << 20, 0x0a);
-    for (let left = chunk.firstLine - 2; left > 0; left -= padding.length)
+    for (let left = chunk.firstLine - bodyLine; left > 0; left -= padding.length)
       yield padding.subarray(0, Math.min(left, padding.length));
     yield* createReadStream(path, { start: chunk.firstOffset });
   }
   const { parseCsv } = await import('../../formats/csv.ts'); // csv-parse: only when needed
-  const items = parseCsv(bytes(), { delimiter: options.delimiter });
+  const items = parseCsv(bytes(), {
+    delimiter: options.delimiter,
+    ...(options.headerRow ? {} : { columns: options.header }),
+  });
   const processor = new RecordProcessor(contract);
   for await (const processed of processItems(items, processor, {
     source: options.source,

@@ -4,6 +4,7 @@
 // syntax only csv-parse may judge — a quote inside an unquoted cell, text after a closing quote, an unclosed
 // quote (a record spanning lines), a carriage return, non-ASCII bytes — is an ANOMALY: the engine then hands the
 // rest of the file to csv-parse, from the first record of the chunk on.
+import { columnCountMessage } from '../../formats/csv-messages.ts';
 import type { ParsedItem } from '../../formats/types.ts';
 import type { LeafBuilder } from './builders.ts';
 import { FOLD_LOWER, FOLD_UPPER, type Fold } from './builders.ts';
@@ -248,7 +249,7 @@ export function csvLineItem(
     return {
       kind: 'unparseable',
       rule: 'csv',
-      message: `expected ${header.length} columns (header), found ${cells.length}`,
+      message: columnCountMessage(header.length, cells.length),
       raw,
       line,
     };
