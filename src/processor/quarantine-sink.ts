@@ -3,8 +3,6 @@
 // named after a stream batch make the quarantine exactly once. A write that fails rejects with an IO error naming the dataset and the
 // path (the processor then fails the batch, so it is retried), never as an 'error' event nobody listens to.
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { boundedValue } from '../api/rejection.ts';
 import { LakehouseError } from '../errors.ts';
 import type { FileIO } from '../io/fileio.ts';
@@ -37,26 +35,6 @@ export class FileIOQuarantine implements QuarantineSink {
     await this.io.write(path, new TextEncoder().encode(text)).catch((error: unknown) => {
       throw writeFailed(dataset, entries.length, path, error);
     });
-  }
-}
-
-/** One `<dir>/<dataset>/quarantine.ndjson` per dataset, appended to (a local run's quarantine). */
-export class AppendingFileQuarantine implements QuarantineSink {
-  private readonly dir: string;
-
-  constructor(dir: string) {
-    this.dir = dir;
-  }
-
-  async write(dataset: string, entries: readonly QuarantineEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const path = join(this.dir, dataset, 'quarantine.ndjson');
-    try {
-      await mkdir(join(this.dir, dataset), { recursive: true });
-      await appendFile(path, quarantineText(entries), { flush: true });
-    } catch (error) {
-      throw writeFailed(dataset, entries.length, path, error);
-    }
   }
 }
 

@@ -450,7 +450,7 @@ export class FileSink implements ParquetSink {
     try {
       this.fd = openSync(path, 'w');
     } catch (error) {
-      throw ioError('open Parquet file', path, error);
+      throw ioError('open Parquet file', path, error, { writing: true });
     }
   }
 
@@ -460,7 +460,7 @@ export class FileSink implements ParquetSink {
       let done = 0;
       while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done);
     } catch (error) {
-      throw ioError('write Parquet file', this.path, error);
+      throw ioError('write Parquet file', this.path, error, { writing: true });
     }
   }
 

@@ -1,9 +1,8 @@
 // A quarantine that cannot be written is a clean failure: the sink's promise rejects with an IO error naming the
 // dataset and the path, and the processor reports the batch's records as failed (so the stream retries them) or
 // rejects — never an 'error' event that takes the process down. Tests run as root, which file modes do not stop:
-// the unwritable paths here are a regular file where a directory must be (ENOTDIR) and a directory where the
-// quarantine file must be (EISDIR).
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// the unwritable path here is a regular file where a directory must be (ENOTDIR).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toStreamRecords } from '../../../src/api/envelope.ts';
@@ -11,7 +10,7 @@ import { loadContract } from '../../../src/contracts/load.ts';
 import { isLakehouseError } from '../../../src/errors.ts';
 import { LocalFileIO } from '../../../src/io/local.ts';
 import { warehouseProcessor } from '../../../src/pipeline/local-processor.ts';
-import { AppendingFileQuarantine, FileIOQuarantine } from '../../../src/processor/quarantine-sink.ts';
+import { FileIOQuarantine } from '../../../src/processor/quarantine-sink.ts';
 import type { QuarantineEntry } from '../../../src/records/pipeline.ts';
 import type { ConsumedRecord } from '../../../src/stream/types.ts';
 import { validEvent } from '../../helpers/collect.ts';
@@ -57,17 +56,6 @@ describe('quarantine sinks: a failed write rejects with a clear IO error', () =>
     expect(isLakehouseError(failure, 'IO')).toBe(true);
     expect((failure as Error).message).toMatch(
       /^quarantine write failed: 2 events entries to .*not-a-directory.*ENOTDIR/,
-    );
-  });
-
-  it('AppendingFileQuarantine (one file per dataset): ENOTDIR, and EISDIR when the file is a directory', async () => {
-    await expect(new AppendingFileQuarantine(underARegularFile()).write('events', [entry()])).rejects.toThrow(
-      /^quarantine write failed: 1 events entries to .*ENOTDIR/,
-    );
-    const dir = tempDir();
-    mkdirSync(join(dir, 'events', 'quarantine.ndjson'), { recursive: true });
-    await expect(new AppendingFileQuarantine(dir).write('events', [entry()])).rejects.toThrow(
-      /^quarantine write failed: 1 events entries to .*quarantine\.ndjson: EISDIR/,
     );
   });
 
