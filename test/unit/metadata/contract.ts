@@ -200,5 +200,37 @@ export function describeMetadataContract(label: string, open: () => Promise<Meta
       expect(fresh).toMatchObject({ dataset: 'users', status: 'accepted' });
       expect(await store.getJob(jobId)).toEqual(fresh);
     });
+    it('applies job parts once each, in any order, and commits the job when all are in', async () => {
+      const jobId = randomUUID();
+      const part = (n: number, received: number, quarantined: number) => ({
+        part: n,
+        received,
+        accepted: received - quarantined,
+        quarantined,
+      });
+      await store.putJob({ jobId, dataset: 'events', counts: { received: 30 } });
+      expect(await store.applyJobParts(jobId, { parts: 3, applied: [part(2, 10, 1)], snapshotId: '7' })).toMatchObject({
+        updated: true,
+        job: { status: 'processing', counts: { accepted: 9, quarantined: 1, parts_done: 1 } },
+      });
+      // A redelivered part, alone: nothing changes.
+      expect(await store.applyJobParts(jobId, { parts: 3, applied: [part(2, 10, 1)] })).toMatchObject({
+        updated: false,
+      });
+      await store.applyJobParts(jobId, { parts: 3, applied: [part(2, 10, 1), part(0, 10, 0)], snapshotId: '8' });
+      expect(await store.applyJobParts(jobId, { parts: 3, applied: [part(1, 10, 4)] })).toMatchObject({
+        updated: true,
+        job: {
+          status: 'committed',
+          snapshotId: '7',
+          counts: { received: 30, accepted: 25, quarantined: 5, parts_done: 3 },
+        },
+      });
+      // Final: a late redelivery changes nothing.
+      expect(await store.applyJobParts(jobId, { parts: 3, applied: [part(1, 10, 4)] })).toMatchObject({
+        updated: false,
+        current: { status: 'committed', counts: { accepted: 25, quarantined: 5 } },
+      });
+    });
   });
 }
