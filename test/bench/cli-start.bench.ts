@@ -55,17 +55,17 @@ const median = (values: readonly number[]): number => {
 
 try {
   run([process.execPath, bin, 'sample', '--out', work, '--events', '1000', '--datasets', 'events']);
+  const events = join(work, 'events.ndjson');
   run([
     process.execPath,
     bin,
     'ingest',
-    join(work, 'events.ndjson'),
-    '--table',
-    'raw.events',
+    events,
     '--contract',
     'events',
-    '--warehouse',
-    warehouse,
+    '--table',
+    'raw.events',
+    `--warehouse=${warehouse}`,
   ]);
   const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   for (const c of cases) run(c.command); // warm the file cache once; not counted
