@@ -22,9 +22,20 @@ case "$job" in
   bench-processor)
     eval "$(bash scripts/bootstrap.sh)"
     exec node --expose-gc test/bench/processor.bench.ts "$@" ;;
-  synth)
+  bench-cli)
+    eval "$(bash scripts/bootstrap.sh --python)"
+    exec node test/bench/cli-start.bench.ts "$@" ;;
+  synth|diff|deploy)
+    # `npm run synth|diff|deploy -- <stack>`; no update check, so synth works offline.
     eval "$(bash scripts/bootstrap.sh)"
-    exec npx cdktf synth "$@" ;;
+    export CHECKPOINT_DISABLE=1
+    exec npx cdktf "$job" "$@" ;;
+  app)
+    # cdktf.json's "app": the stacks are TypeScript run by Node 22, while `npx cdktf …` may run on an older Node;
+    # the bootstrap puts the project's Node 22 first on PATH either way.
+    eval "$(bash scripts/bootstrap.sh)"
+    exec node stacks/main.ts "$@" ;;
   *)
-    echo "usage: scripts/dev.sh run|test [all|static|unit|stacks|python]|bench|bench-api|bench-processor|synth" >&2; exit 2 ;;
+    echo "usage: scripts/dev.sh run|test [all|static|unit|stacks|python]|bench|bench-api|bench-processor|bench-cli|synth|diff|deploy|app" >&2
+    exit 2 ;;
 esac

@@ -3,6 +3,7 @@
 // shim re-runs itself with the Node 22 that `npm start` / `npm test` installed, or says what to do.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 22 || (major === 22 && minor >= 18)) {
+  // V8's compiled code for the JavaScript dependencies (commander, AWS SDK, …) is kept on disk between runs (in the
+  // OS temp folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off): a quarter off `lakehouse tables`, measured.
+  module.enableCompileCache();
   const { main } = await import('./main.ts');
   process.exitCode = await main(process.argv);
 } else {

@@ -1,16 +1,12 @@
 // `lakehouse query "<SQL>"`: DuckDB over every table's current snapshot (views <namespace>.<table>), plus the
 // dbt marts file when it exists (marts.fct_orders, …).
 import type { Command } from 'commander';
-import { defaultWarehouse, openCatalog } from '../../catalog/index.ts';
 import { runQuery } from '../../iceberg/query/query.ts';
 import { printSummary } from '../output.ts';
-import { addCatalogOptions, type CatalogCliOptions } from './tables.ts';
+import { addCatalogOptions, openExistingCatalog, type CatalogCliOptions } from './tables.ts';
 
 export async function query(sql: string, options: CatalogCliOptions) {
-  const catalog = openCatalog({
-    warehouse: defaultWarehouse(options.warehouse),
-    ...(options.catalog ? { catalog: options.catalog } : {}),
-  });
+  const catalog = openExistingCatalog(options);
   try {
     const result = await runQuery(sql, catalog);
     return { sql, columns: result.columns, types: result.types, row_count: result.rows.length, rows: result.rows };

@@ -1,18 +1,15 @@
 // `lakehouse snapshots <table>`: a table's snapshot history (newest last), with summaries.
 import type { Command } from 'commander';
-import { defaultWarehouse, formatTableIdentifier, openCatalog, parseTableIdentifier } from '../../catalog/index.ts';
-import { Table } from '../../iceberg/table.ts';
+import { formatTableIdentifier, parseTableIdentifier } from '../../catalog/index.ts';
+import { loadTable } from '../../iceberg/commit.ts';
 import { printSummary } from '../output.ts';
-import { addCatalogOptions, type CatalogCliOptions } from './tables.ts';
+import { addCatalogOptions, openExistingCatalog, type CatalogCliOptions } from './tables.ts';
 
 export async function listSnapshots(name: string, options: CatalogCliOptions) {
   const identifier = parseTableIdentifier(name);
-  const catalog = openCatalog({
-    warehouse: defaultWarehouse(options.warehouse),
-    ...(options.catalog ? { catalog: options.catalog } : {}),
-  });
+  const catalog = openExistingCatalog(options);
   try {
-    const table = await Table.load(catalog, identifier);
+    const table = await loadTable(catalog, identifier);
     const m = table.metadata;
     return {
       table: formatTableIdentifier(identifier),

@@ -1,9 +1,14 @@
 // `lakehouse tables`: the catalog's tables with their current snapshot and size.
 import type { Command } from 'commander';
-import { defaultWarehouse, formatTableIdentifier, openCatalog } from '../../catalog/index.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultWarehouse, formatTableIdentifier, openCatalog, type Catalog } from '../../catalog/index.ts';
+import { LakehouseError } from '../../errors.ts';
 import { currentSnapshot } from '../../iceberg/metadata.ts';
 import { currentSchema } from '../../iceberg/schema.ts';
-import { Table } from '../../iceberg/table.ts';
+// loadTable, not Table: reading metadata needs none of the writer's Parquet and Avro modules.
+import { loadTable } from '../../iceberg/commit.ts';
+import { isS3 } from '../../io/index.ts';
 import { printSummary } from '../output.ts';
 
 export interface CatalogCliOptions {
@@ -11,15 +16,30 @@ export interface CatalogCliOptions {
   readonly catalog?: 'sql' | 'glue';
 }
 
+/**
+ * The catalog for a command that only reads (tables, snapshots, query). Opening the local SQL catalog creates its
+ * database, so a mistyped --warehouse or a command run in the wrong folder would leave an empty warehouse behind
+ * and report "no tables"; instead a missing one is an error.
+ */
+export function openExistingCatalog(options: CatalogCliOptions): Catalog {
+  const warehouse = defaultWarehouse(options.warehouse);
+  const local = (options.catalog ?? 'sql') === 'sql' && !isS3(warehouse);
+  if (local && !existsSync(join(warehouse, 'catalog.db'))) {
+    throw new LakehouseError(
+      'NOT_FOUND',
+      `no warehouse at ${warehouse}: create one with \`lakehouse run\` or \`lakehouse ingest\`, or pass --warehouse`,
+      { warehouse },
+    );
+  }
+  return openCatalog({ warehouse, ...(options.catalog ? { catalog: options.catalog } : {}) });
+}
+
 export async function listTables(options: CatalogCliOptions) {
-  const catalog = openCatalog({
-    warehouse: defaultWarehouse(options.warehouse),
-    ...(options.catalog ? { catalog: options.catalog } : {}),
-  });
+  const catalog = openExistingCatalog(options);
   try {
     const tables = [];
     for (const identifier of await catalog.listTables()) {
-      const table = await Table.load(catalog, identifier);
+      const table = await loadTable(catalog, identifier);
       const snapshot = currentSnapshot(table.metadata);
       tables.push({
         table: formatTableIdentifier(identifier),
