@@ -2,11 +2,15 @@
 // JSON Schemas by Ajv with the options Fastify is given too (params.ts), then the route's operation. The local
 // server does the same through Fastify's own router and validation (server.ts).
 import { Ajv, type ValidateFunction } from 'ajv';
+import { createLogger } from '../log.ts';
 import { problem, type ApiRequest, type ApiResponse } from './http.ts';
 import { PARAMETER_AJV_OPTIONS, parameterViolations } from './params.ts';
 import { PROBLEM_TYPES } from './problem.ts';
 import { API_ROUTES, createRouter, unrouted, type ApiRoute } from './routes.ts';
+import { boundedText } from './rejection.ts';
 import type { IngestApi } from './service.ts';
+
+const log = createLogger('ingest-api');
 
 export type Dispatch = (request: ApiRequest) => Promise<ApiResponse>;
 
@@ -46,8 +50,18 @@ export function createDispatch(api: IngestApi): Dispatch {
       if (validate && !validate(values))
         return parameterProblem(path, where, 'a parameter breaks its schema', validate.errors ?? [], values);
     }
-    return match.route.run(api, { request, params, query });
+    try {
+      return await match.route.run(api, { request, params, query });
+    } catch (error) {
+      return internalError(path, error);
+    }
   };
+}
+
+/** The 500 for an operation that threw: logged with its cause, answered without it (both adapters). */
+export function internalError(path: string, error: unknown): ApiResponse {
+  log.error({ path: boundedText(path), err: error instanceof Error ? error.message : String(error) }, 'failed');
+  return problem(500, 'the request could not be completed; it is safe to retry', path);
 }
 
 /** The 400 for parameters that break their schemas (both adapters answer it). */

@@ -8,7 +8,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { parameterProblem } from './dispatch.ts';
+import { internalError, parameterProblem } from './dispatch.ts';
 import { problem, renderResponse, type ApiResponse } from './http.ts';
 import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './limits.ts';
 import { PARAMETER_AJV_OPTIONS } from './params.ts';
@@ -126,7 +126,9 @@ export function createServer(api: IngestApi, options: { timeouts?: ServerTimeout
         ),
       );
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, api.bodyTooLarge(path));
-    return send(reply, problem(err.statusCode ?? 500, err.message, path));
+    // Fastify's own 4xx (a malformed request) say what was wrong; anything else is the API's failure.
+    const status = err.statusCode ?? 500;
+    return send(reply, status < 500 ? problem(status, err.message, path) : internalError(path, err));
   });
 
   // The interactive documentation of the document the API serves, with the Swagger UI assets of its package.

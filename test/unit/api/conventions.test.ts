@@ -14,6 +14,7 @@ import { createDispatch } from '../../../src/api/dispatch.ts';
 import { envelopeRecords } from '../../../src/api/envelope.ts';
 import { MAX_RECORD_BYTES } from '../../../src/api/limits.ts';
 import { PROBLEM_TYPES } from '../../../src/api/problem.ts';
+import { createServer } from '../../../src/api/server.ts';
 import { IngestApi } from '../../../src/api/service.ts';
 import { BUILTIN_CONTRACTS, loadContract } from '../../../src/contracts/load.ts';
 import type { Contract } from '../../../src/contracts/model.ts';
@@ -203,6 +204,34 @@ describe('errors are RFC 9457 problem details from both adapters', () => {
     const job = await both('GET', `/v1/jobs/${'j'.repeat(300)}`, '/v1/jobs/{jobId}');
     expect(job.body).toMatchObject({ violations: [{ path: '/params/jobId', rule: 'pattern' }] });
     expect(String((job.body.violations as { actual: string }[])[0]?.actual).length).toBeLessThanOrEqual(161);
+  });
+
+  it('500 (an operation throws) is a problem from both adapters, without the cause', async () => {
+    const dir = tempDir();
+    const stream = await LocalStream.open(dir, 'ingest');
+    const { metadata } = warehouseProcessor(dir, { contracts, streamName: 'ingest' });
+    const broken = Object.assign(Object.create(metadata) as typeof metadata, {
+      getJob: async () => {
+        throw new Error('secret table name');
+      },
+    });
+    const api = new IngestApi({ contracts, stream, metadata: broken });
+    const app = createServer(api);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const path = `/v1/jobs/${id(5)}`;
+    const http = await fetch(`http://127.0.0.1:${port}${path}`);
+    const aws = await createDispatch(api)({ method: 'GET', path, headers: {}, body: Buffer.alloc(0) });
+    const body = (await http.json()) as Record<string, unknown>;
+    expect([http.status, aws.status]).toEqual([500, 500]);
+    expect(http.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(aws.body).toEqual(body);
+    expect(body).toMatchObject({ type: 'about:blank', title: 'Internal Server Error', status: 500, instance: path });
+    expect(JSON.stringify(body)).not.toContain('secret');
+    await app.close();
+    await stream.close();
+    await metadata.close();
   });
 
   it('401 (API key on) and 503 (the stream refuses) are problems too', async () => {
