@@ -16,6 +16,17 @@ export interface EnvelopeHeader {
   readonly parts: number;
   /** Record lines after the header. */
   readonly records: number;
+  /**
+   * Record lines (1-based, after the header) the API found invalid in a `?mode=partial` request: each is a quarantine
+   * line (a JSON string holding the record's text), which the processor quarantines as no contract accepts it.
+   */
+  readonly quarantined?: readonly number[];
+}
+
+/** A record to publish: its JSON text, or (quarantine) the text of a record the API found invalid. */
+export interface PublishedLine {
+  readonly text: string;
+  readonly quarantine?: boolean;
 }
 
 /**
@@ -31,33 +42,57 @@ export interface Envelope {
 const TARGET_BYTES = MAX_RECORD_BYTES;
 const NEWLINE = 0x0a;
 
+/** What a flagged line adds to the header (its number and a comma), counted against the stream record. */
+const FLAG_BYTES = 7;
+/** A quarantine line's text is cut so that the line, JSON-escaped at worst (6 bytes a UTF-16 unit), fits. */
+const QUARANTINE_TEXT_CHARS = Math.floor((TARGET_BYTES - 2 - FLAG_BYTES) / 6);
+
 /**
  * Splits the raw JSON texts of a request's records into stream records of at most ~900 KiB each: a header line,
  * then one record per line. A line break inside JSON text can only be whitespace between tokens (JSON strings
- * escape theirs), so a pretty-printed record is put on one line by turning its CR and LF into spaces.
+ * escape theirs), so a pretty-printed record is put on one line by turning its CR and LF into spaces. A quarantine
+ * line is the record's text as a JSON string (cut to fit a stream record), so even an unparseable record is kept.
  */
-export function toStreamRecords(jobId: string, dataset: string, rawRecords: readonly string[]): StreamRecord[] {
-  const groups: string[][] = [];
-  let current: string[] = [];
+export function toStreamRecords(
+  jobId: string,
+  dataset: string,
+  rawRecords: readonly (string | PublishedLine)[],
+): StreamRecord[] {
+  const groups: { lines: string[]; flagged: number[] }[] = [];
+  let current: { lines: string[]; flagged: number[] } = { lines: [], flagged: [] };
   let size = 0;
-  for (const text of rawRecords) {
-    const raw = /[\r\n]/.test(text) ? text.replace(/[\r\n]/g, ' ') : text;
-    const bytes = Buffer.byteLength(raw, 'utf8');
+  for (const record of rawRecords) {
+    const { text, quarantine = false } = typeof record === 'string' ? { text: record } : record;
+    const raw = quarantine
+      ? JSON.stringify(text.length > QUARANTINE_TEXT_CHARS ? text.slice(0, QUARANTINE_TEXT_CHARS) : text)
+      : /[\r\n]/.test(text)
+        ? text.replace(/[\r\n]/g, ' ')
+        : text;
+    const bytes = Buffer.byteLength(raw, 'utf8') + (quarantine ? FLAG_BYTES : 0);
     if (!raw.trim()) throw new LakehouseError('VALIDATION', 'a record is empty');
     if (bytes > TARGET_BYTES) {
       throw new LakehouseError('VALIDATION', `a single record is larger than ${TARGET_BYTES} bytes`);
     }
-    if (size + bytes > TARGET_BYTES && current.length) {
+    if (size + bytes > TARGET_BYTES && current.lines.length) {
       groups.push(current);
-      current = [];
+      current = { lines: [], flagged: [] };
       size = 0;
     }
-    current.push(raw);
+    current.lines.push(raw);
+    if (quarantine) current.flagged.push(current.lines.length);
     size += bytes + 1;
   }
-  if (current.length) groups.push(current);
-  return groups.map((records, part) => {
-    const header: EnvelopeHeader = { v: 2, jobId, dataset, part, parts: groups.length, records: records.length };
+  if (current.lines.length) groups.push(current);
+  return groups.map(({ lines: records, flagged }, part) => {
+    const header: EnvelopeHeader = {
+      v: 2,
+      jobId,
+      dataset,
+      part,
+      parts: groups.length,
+      records: records.length,
+      ...(flagged.length ? { quarantined: flagged } : {}),
+    };
     return {
       partitionKey: `${dataset}/${jobId}`,
       data: Buffer.from(`${JSON.stringify(header)}\n${records.join('\n')}\n`, 'utf8'),
@@ -86,6 +121,7 @@ export function readEnvelope(data: Uint8Array): Envelope {
     part?: unknown;
     parts?: unknown;
     records?: unknown;
+    quarantined?: unknown;
   };
   if (
     (header?.v !== 1 && header?.v !== 2) ||
@@ -121,7 +157,13 @@ export function readEnvelope(data: Uint8Array): Envelope {
       'PARSE',
       `stream record is truncated or corrupt: its header announces ${header.records} record lines, the body holds ${lines}`,
     );
-  return { header: { v: 2, jobId, dataset, part, parts, records: header.records }, body };
+  const { quarantined } = header;
+  const flagged =
+    Array.isArray(quarantined) &&
+    quarantined.every((n) => Number.isSafeInteger(n) && (n as number) >= 1 && (n as number) <= lines)
+      ? { quarantined: quarantined as number[] }
+      : {};
+  return { header: { v: 2, jobId, dataset, part, parts, records: header.records, ...flagged }, body };
 }
 
 /** The records of a stream record as values (for tools and tests; the processor scans `readEnvelope`'s body). */

@@ -23,7 +23,7 @@ export const MAX_RECORDS_PER_REQUEST = 50_000;
  */
 export const MAX_RECORD_DEPTH = MAX_JSON_DEPTH;
 
-/** A 400 lists at most this many violations of one record; `violationsTotal` gives the full count. */
+/** A 400 (or a partial 207) lists at most this many violations of one record; `violationsTotal` gives the full count. */
 export const MAX_VIOLATIONS_LISTED_PER_RECORD = 20;
 
 /** A 400 lists at most this many violations in all (so at most this many records); the totals are always given. */
@@ -35,10 +35,13 @@ export const MAX_VIOLATION_TEXT_CHARS = 160;
 /**
  * Upper bound of a 400 body in bytes, whatever the request: every listed text JSON-escaped at worst (6 bytes per
  * UTF-16 unit, plus the cut mark), a fixed allowance for keys, numbers and punctuation per violation and record,
- * and for the summary.
+ * and for the problem details' members (the instance, a request path, cut and escaped like a listed text).
  */
 export const MAX_REJECTION_BODY_BYTES =
-  MAX_VIOLATIONS_LISTED * (4 * 6 * (MAX_VIOLATION_TEXT_CHARS + 1) + 96) + MAX_VIOLATIONS_LISTED * 160 + 512;
+  MAX_VIOLATIONS_LISTED * (4 * 6 * (MAX_VIOLATION_TEXT_CHARS + 1) + 96) +
+  MAX_VIOLATIONS_LISTED * 160 +
+  6 * (MAX_VIOLATION_TEXT_CHARS + 1) +
+  640;
 
 /** Server-side time limits of the local HTTP server (API Gateway applies its own in AWS). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;

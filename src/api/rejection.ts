@@ -1,4 +1,4 @@
-// The body of a 400: which records are invalid and why, bounded whatever the request holds. A request may carry
+// The listing of a 400 (and of a partial request's 207): which records are invalid and why, bounded whatever the request holds. A request may carry
 // 50,000 invalid records, a record 100,000 unknown fields, a field a 900 KiB string or a 10,000-level value: the
 // answer lists the first violations up to fixed caps, cuts every text, and always gives the totals, so a producer
 // knows how much it did not see. Nothing here recurses on the received values.
@@ -22,9 +22,8 @@ export interface ListedRecord {
   readonly truncated: boolean;
 }
 
-export interface RejectionBody {
-  readonly error: string;
-  readonly received: number;
+/** The invalid records of a request as an answer lists them: bounded, with the totals of everything. */
+export interface RejectionListing {
   /** Invalid records in the request (listed or not). */
   readonly rejected: number;
   /** Violations of all invalid records (listed or not). */
@@ -34,9 +33,15 @@ export interface RejectionBody {
   readonly records: readonly ListedRecord[];
 }
 
+/** The members a 400 (invalid-records problem) adds to the problem details. */
+export interface RejectionBody extends RejectionListing {
+  readonly detail: string;
+  readonly received: number;
+}
+
 const CUT = '…';
 
-export function rejectionBody(rejected: readonly RejectedRecord[], received: number): RejectionBody {
+export function listRejections(rejected: readonly RejectedRecord[]): RejectionListing {
   const records: ListedRecord[] = [];
   let budget = MAX_VIOLATIONS_LISTED;
   let violationsTotal = 0;
@@ -54,17 +59,20 @@ export function rejectionBody(rejected: readonly RejectedRecord[], received: num
     });
   }
   const truncated = records.length < rejected.length || records.some((r) => r.truncated);
-  const listed = truncated
-    ? `; the first ${records.reduce((n, r) => n + r.violations.length, 0)} violations are listed`
+  return { rejected: rejected.length, violationsTotal, truncated, records };
+}
+
+/** `n of m records are invalid; <outcome>`, saying how much is listed when not everything is. */
+export function rejectionSummary(listing: RejectionListing, received: number, outcome: string): string {
+  const listed = listing.truncated
+    ? `; the first ${listing.records.reduce((n, r) => n + r.violations.length, 0)} violations are listed`
     : '';
-  return {
-    error: `${rejected.length} of ${received} records are invalid; nothing was published${listed}`,
-    received,
-    rejected: rejected.length,
-    violationsTotal,
-    truncated,
-    records,
-  };
+  return `${listing.rejected} of ${received} records are invalid; ${outcome}${listed}`;
+}
+
+export function rejectionBody(rejected: readonly RejectedRecord[], received: number): RejectionBody {
+  const listing = listRejections(rejected);
+  return { detail: rejectionSummary(listing, received, 'nothing was published'), received, ...listing };
 }
 
 function boundedViolation(violation: Violation): Violation {

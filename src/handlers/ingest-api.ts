@@ -1,10 +1,13 @@
-// Lambda behind the API Gateway HTTP API: translates the v2 event to the IngestApi and back. No logic lives here;
+// Lambda behind the API Gateway HTTP API: translates the v2 event to the API's dispatcher (find-my-way routing,
+// parameter schemas, the operations) and back. No logic lives here;
 // dependencies are built once per container from the environment the stacks set.
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { KinesisClient, type KinesisClientConfig } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { DEFAULT_MAX_BODY_BYTES } from '../api/limits.ts';
-import { IngestApi, renderResponse } from '../api/service.ts';
+import { createDispatch, type Dispatch } from '../api/dispatch.ts';
+import { renderResponse } from '../api/http.ts';
+import { IngestApi } from '../api/service.ts';
 import { BUILTIN_CONTRACTS, loadContract } from '../contracts/load.ts';
 import { DynamoMetadataStore } from '../metadata/dynamodb.ts';
 import { KinesisStream } from '../stream/kinesis.ts';
@@ -36,18 +39,19 @@ export async function ingestApiFromEnv(clients: AwsClientConfigs = {}): Promise<
 export function createIngestHandler(
   build: () => Promise<IngestApi>,
 ): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
-  let api: Promise<IngestApi> | undefined;
+  let dispatch: Promise<Dispatch> | undefined;
   return async (event) => {
-    api ??= build();
+    dispatch ??= build().then(createDispatch);
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
     const body = event.body ? Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : Buffer.alloc(0);
     const response = renderResponse(
       await (
-        await api
-      ).handle({
+        await dispatch
+      )({
         method: event.requestContext.http.method,
         path: event.rawPath,
+        query: event.rawQueryString ?? '',
         headers,
         body,
       }),

@@ -37,8 +37,9 @@ export function register(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nRoutes: POST /v1/datasets/{dataset}/records (application/json, application/x-ndjson, text/csv),\n' +
-        '        GET /v1/jobs/{jobId}, GET /health, GET /openapi.json.\n' +
+      '\nRoutes: POST /v1/datasets/{dataset}/records[?mode=partial] (application/json, application/x-ndjson,\n' +
+        '        text/csv), GET /v1/jobs/{jobId}, GET /health, GET /openapi.json, GET /docs (interactive).\n' +
+        'Errors are application/problem+json (RFC 9457); see docs/api.md.\n' +
         'Prints {"url": …} on stdout once listening; stops on SIGINT/SIGTERM.',
     )
     .action(async (opts: ServeOptions) => {

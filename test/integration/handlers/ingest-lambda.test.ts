@@ -44,6 +44,7 @@ describe('ingest Lambda handler (API Gateway v2 → Kinesis + DynamoDB in moto)'
     const accepted = await handler({ ...template, body: Buffer.from(body).toString('base64') });
     expect(accepted.statusCode).toBe(202);
     const { jobId } = JSON.parse(accepted.body as string) as { jobId: string };
+    expect(accepted.headers?.location).toBe(`/v1/jobs/${jobId}`);
 
     const records = await readKinesisStream(new KinesisClient(moto.clientConfig), 'lakehouse-test-ingest');
     const envelopes = records.map((r) => envelopeRecords(r.data));
@@ -61,11 +62,58 @@ describe('ingest Lambda handler (API Gateway v2 → Kinesis + DynamoDB in moto)'
       isBase64Encoded: false,
     });
     expect(job.statusCode).toBe(200);
-    expect(JSON.parse(job.body as string)).toMatchObject({ jobId, status: 'accepted', counts: { received: 3 } });
+    expect(JSON.parse(job.body as string)).toMatchObject({
+      jobId,
+      status: 'accepted',
+      counts: { received: 3 },
+      timeline: [{ step: 'accepted', records: 3 }],
+    });
 
     const rejected = await handler({ ...template, body: Buffer.from('{"event_id": 1}\n').toString('base64') });
     expect(rejected.statusCode).toBe(400);
+    expect(rejected.headers?.['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(rejected.body as string)).toMatchObject({
+      type: 'tag:lakehouse,2026:problems/invalid-records',
+      status: 400,
+      instance: '/v1/datasets/events/records',
+      received: 1,
+      rejected: 1,
+    });
     expect((await readKinesisStream(new KinesisClient(moto.clientConfig), 'lakehouse-test-ingest')).length).toBe(1);
+  });
+
+  it('?mode=partial publishes every record to Kinesis, the invalid one flagged for quarantine, and answers 207', async () => {
+    const handler = createIngestHandler(() =>
+      ingestApiFromEnv({ kinesis: moto.clientConfig, dynamodb: moto.clientConfig }),
+    );
+    const kinesis = new KinesisClient(moto.clientConfig);
+    const body = `${JSON.stringify(validEvent({ event_id: '00000000-0000-4000-8000-000000000077' }))}\n{"broken": \n`;
+    const answer = await handler({
+      ...template,
+      rawQueryString: 'mode=partial',
+      body: Buffer.from(body).toString('base64'),
+    });
+    expect(answer.statusCode).toBe(207);
+    const result = JSON.parse(answer.body as string) as { jobId: string };
+    expect(result).toMatchObject({ received: 2, accepted: 1, quarantined: 1, records: [{ line: 2, reason: 'parse' }] });
+    expect(answer.headers?.location).toBe(`/v1/jobs/${result.jobId}`);
+    // Two shards: the stream's order is not the publishing order, so the job's envelopes are found by its id.
+    const envelopes = (await readKinesisStream(kinesis, 'lakehouse-test-ingest'))
+      .map((r) => envelopeRecords(r.data))
+      .filter((e) => e.header.jobId === result.jobId);
+    expect(envelopes).toHaveLength(1);
+    expect(envelopes[0]?.header).toMatchObject({ jobId: result.jobId, records: 2, quarantined: [2] });
+    expect(envelopes[0]?.records[1]).toBe('{"broken": ');
+
+    const badMode = await handler({
+      ...template,
+      rawQueryString: 'mode=maybe',
+      body: Buffer.from(body).toString('base64'),
+    });
+    expect(badMode.statusCode).toBe(400);
+    expect(JSON.parse(badMode.body as string)).toMatchObject({
+      type: 'tag:lakehouse,2026:problems/invalid-parameters',
+    });
   });
 
   it('hostile bodies get the same bounded 4xx as over HTTP and publish nothing: bad UTF-8, 10,000 levels, a 900 KiB record, 130,000 lines', async () => {

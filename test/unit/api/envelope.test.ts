@@ -59,4 +59,38 @@ describe('stream envelopes', () => {
   it('refuses an empty record when writing', () => {
     expect(() => toStreamRecords('j', 'events', ['{}', '  '])).toThrow(/a record is empty/);
   });
+
+  it('quarantine lines: the record text as a JSON string, flagged in the header, cut to fit a stream record', () => {
+    const huge = `{"x":"${'\u0001'.repeat(400_000)}"}`; // escapes to 6 bytes a character: far over the limit as JSON
+    const lines = [
+      { text: '{"a":1}' },
+      { text: '{"broken": ', quarantine: true },
+      { text: '{"b":2}' },
+      ...Array.from({ length: 3 }, () => ({ text: huge, quarantine: true })),
+    ];
+    const records = toStreamRecords('job-q', 'events', lines);
+    for (const r of records) expect(r.data.byteLength).toBeLessThanOrEqual(1024 * 1024);
+    const parsed = records.map((r) => envelopeRecords(r.data));
+    expect(parsed.reduce((n, p) => n + p.header.records, 0)).toBe(6);
+    // Each cut record takes a stream record of its own: the first holds the three small lines.
+    expect(parsed.map((p) => [p.header.records, p.header.quarantined])).toEqual([
+      [3, [2]],
+      [1, [1]],
+      [1, [1]],
+      [1, [1]],
+    ]);
+    expect(parsed[0]?.records.slice(0, 3)).toEqual([{ a: 1 }, '{"broken": ', { b: 2 }]);
+    const cut = parsed.flatMap((p) => p.records).slice(3) as string[];
+    for (const text of cut) expect(huge.startsWith(text) && text.length < huge.length).toBe(true);
+    expect(parsed.flatMap((p) => p.header.quarantined ?? []).length).toBe(4);
+  });
+
+  it('a header flag that does not name a record line is dropped when read', () => {
+    for (const flags of [[0], [3], ['1'], 'all']) {
+      const data = `{"v":2,"jobId":"j","dataset":"d","part":0,"parts":1,"records":2,"quarantined":${JSON.stringify(flags)}}\n{}\n{}\n`;
+      expect(readEnvelope(Buffer.from(data)).header.quarantined).toBeUndefined();
+    }
+    const valid = '{"v":2,"jobId":"j","dataset":"d","part":0,"parts":1,"records":2,"quarantined":[2]}\n{}\n{}\n';
+    expect(readEnvelope(Buffer.from(valid)).header.quarantined).toEqual([2]);
+  });
 });

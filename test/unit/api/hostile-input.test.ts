@@ -98,18 +98,19 @@ const withBytesInside = (text: string, bytes: Buffer) =>
   Buffer.concat([Buffer.from(text.slice(0, 1)), bytes, Buffer.from(text.slice(1))]);
 
 describe('hostile paths', () => {
-  it('a percent-escape that is not UTF-8 is a 400, a long or odd job id a 404, from both adapters', async () => {
+  it('a percent-escape that is not UTF-8, a long or odd job id are 400 problems, an unknown path a 404, from both adapters', async () => {
     for (const [method, path, status] of [
       ['POST', '/v1/datasets/%E0%A4%A/records', 400],
       ['GET', '/v1/jobs/%FF', 400],
-      ['GET', `/v1/jobs/${'j'.repeat(4000)}`, 404],
+      ['GET', `/v1/jobs/${'j'.repeat(4000)}`, 400],
       ['GET', `/v1/${'x'.repeat(4000)}`, 404],
     ] as const) {
       const http = await viaHttp(Buffer.from('{}'), JSON_TYPE, method, path);
       const aws = await viaLambda(Buffer.from('{}'), JSON_TYPE, method, path);
       expect([http.status, aws.status], path.slice(0, 40)).toEqual([status, status]);
       expect(aws.body).toEqual(http.body);
-      expect(http.bytes).toBeLessThan(512);
+      expect(http.body).toMatchObject({ status, instance: expect.any(String), detail: expect.any(String) });
+      expect(http.bytes).toBeLessThan(1024);
     }
   });
 });
@@ -164,7 +165,7 @@ describe('request and record limits give a 4xx, never a 500', () => {
     ] as const) {
       const answer = await both(body, type);
       expect(answer.status).toBe(413);
-      expect(answer.body.error).toMatch(/more than 50000 records \(or lines\)/);
+      expect(answer.body.detail).toMatch(/more than 50000 records \(or lines\)/);
     }
   });
 
@@ -172,7 +173,11 @@ describe('request and record limits give a 4xx, never a 500', () => {
     const answer = await both(Buffer.alloc(DEFAULT_MAX_BODY_BYTES + 1, 0x20), NDJSON_TYPE);
     expect(answer.status).toBe(413);
     expect(answer.body).toEqual({
-      error: `the body is over the ${DEFAULT_MAX_BODY_BYTES}-byte limit: split it into smaller requests`,
+      type: 'about:blank',
+      title: 'Payload Too Large',
+      status: 413,
+      detail: `the body is over the ${DEFAULT_MAX_BODY_BYTES}-byte limit: split it into smaller requests`,
+      instance: RECORDS_PATH,
     });
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { envelopeRecords } from '../../../src/api/envelope.ts';
 import { MAX_RECORD_BYTES, MAX_RECORD_DEPTH, MAX_RECORDS_PER_REQUEST } from '../../../src/api/limits.ts';
+import { createDispatch } from '../../../src/api/dispatch.ts';
 import { IngestApi } from '../../../src/api/service.ts';
 import { BUILTIN_CONTRACTS, loadContract } from '../../../src/contracts/load.ts';
 import { SqliteMetadataStore, metadataDbPath } from '../../../src/metadata/index.ts';
@@ -80,10 +81,10 @@ describe('ingest API', () => {
     );
     expect(response.status).toBe(400);
     const body = (await response.json()) as {
-      error: string;
+      detail: string;
       records: { line: number; violations: { path: string; rule: string }[] }[];
     };
-    expect(body.error).toMatch(/2 of 3 records are invalid; nothing was published/);
+    expect(body.detail).toMatch(/2 of 3 records are invalid; nothing was published/);
     expect(body.records.map((r) => r.line)).toEqual([2, 3]);
     expect(body.records[0]?.violations.map((v) => v.path).sort()).toEqual(['/country', '/user_id']);
     expect(body.records[1]?.violations.length).toBeGreaterThanOrEqual(7);
@@ -96,16 +97,17 @@ describe('ingest API', () => {
     const big = JSON.stringify(Array.from({ length: 400 }, (_, i) => validEvent({ event_id: id(1000 + i) })));
     const tooLarge = await post('events', big);
     expect(tooLarge.status).toBe(413);
-    expect(((await tooLarge.json()) as { error: string }).error).toMatch(/over the 65536-byte limit/);
+    expect(((await tooLarge.json()) as { detail: string }).detail).toMatch(/over the 65536-byte limit/);
     const unsupported = await post('events', '<a/>', 'application/xml');
     expect(unsupported.status).toBe(415);
-    expect(((await unsupported.json()) as { error: string }).error).toMatch(/application\/xml.*application\/json/);
+    expect(((await unsupported.json()) as { detail: string }).detail).toMatch(/application\/xml.*application\/json/);
     const unknown = await post('clicks', '{}');
     expect(unknown.status).toBe(404);
-    expect(((await unknown.json()) as { error: string }).error).toMatch(
+    expect(((await unknown.json()) as { detail: string }).detail).toMatch(
       /unknown dataset "clicks".*events, users, orders/,
     );
-    expect((await fetch(`${base}/v1/jobs/nope`)).status).toBe(404);
+    expect((await fetch(`${base}/v1/jobs/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+    expect((await fetch(`${base}/v1/jobs/nope`)).status).toBe(400); // not a UUID: breaks the parameter's schema
     expect((await fetch(`${base}/v1/datasets/events/records`)).status).toBe(405);
   });
 
@@ -164,8 +166,9 @@ describe('API key authentication (local, off by default)', () => {
     const stream = await LocalStream.open(dir, 'ingest');
     const metadata = new SqliteMetadataStore(metadataDbPath(dir));
     const api = new IngestApi({ contracts: [await loadContract('events')], stream, metadata, apiKey: 'secret' });
+    const dispatch = createDispatch(api);
     const request = (key?: string) =>
-      api.handle({
+      dispatch({
         method: 'POST',
         path: '/v1/datasets/events/records',
         headers: { 'content-type': 'application/json', ...(key ? { 'x-api-key': key } : {}) },
