@@ -14,8 +14,9 @@ export interface PostResult {
   readonly acceptedAt: ReadonlyMap<string, number>;
 }
 
+/** The API's 400 problem details (RFC 9457), as far as the client reads them. */
 interface Rejection {
-  readonly error: string;
+  readonly detail?: string;
   readonly records?: readonly { line: number; reason: QuarantineEntry['reason']; violations: Violation[] }[];
 }
 
@@ -68,7 +69,7 @@ export async function postRecords(
       // A duplicate key is only a violation together with its twin: re-posting the rest may not loop forever.
       if (rest.length < batch.length) return post(rest);
     }
-    throw new Error(`ingest API answered ${response.status} for ${dataset}: ${body.error ?? 'no reason given'}`);
+    throw new Error(`ingest API answered ${response.status} for ${dataset}: ${body.detail ?? 'no reason given'}`);
   };
 
   const batches: { line: number; text: string }[][] = [];
