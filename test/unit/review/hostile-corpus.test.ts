@@ -1,0 +1,112 @@
+// Adversarial review of issue 16 §4: hostile inputs the existing corpora do not cover. Each test states the
+// contract the record path promises (received = accepted + quarantined, one entry per record received; values
+// stored exactly or the record quarantined) and runs `convertFile` — the `lakehouse convert` job — on a generated
+// input, with both engines where the fast one takes the input.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadContract } from '../../../src/contracts/load.ts';
+import { convertFile, type ConvertSummary } from '../../../src/jobs/convert.ts';
+import { validEvent } from '../../helpers/collect.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+
+const events = await loadContract('events');
+const dir = tempDir();
+const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+const CSV_HEADER = 'event_id,user_id,event_type,event_ts,amount,country,session_id';
+const csvRow = (i: number, sessionId = `s-${i}`) =>
+  `${uuid(i)},u000001,click,2026-11-01T01:18:26.476094Z,,FR,${sessionId}`;
+
+interface QuarantineLine {
+  line: number;
+  violations: { path: string; rule: string }[];
+  raw: string;
+}
+
+interface Outcome {
+  summary: ConvertSummary;
+  quarantine: QuarantineLine[];
+}
+
+async function convert(name: string, content: string, engine: 'general' | 'fast'): Promise<Outcome> {
+  const input = join(dir, name);
+  writeFileSync(input, content);
+  const summary = await convertFile(input, events, join(dir, `${name}-${engine}`), { engine, threads: 0 });
+  const written = existsSync(summary.quarantine) ? readFileSync(summary.quarantine, 'utf8') : '';
+  const quarantine = written
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as QuarantineLine);
+  return { summary, quarantine };
+}
+
+describe('CSV: one broken record is one quarantined record', () => {
+  // `a"b"c"d"e` in an unquoted cell: csv-parse reports INVALID_OPENING_QUOTE once per stray quote, and every report
+  // became its own quarantine entry — the one bad line counted four times, received 6 for 3 data rows.
+  for (const engine of ['general', 'fast'] as const) {
+    it(`${engine}: stray quotes inside an unquoted cell count once (3 rows in, 3 received)`, async () => {
+      const csv = [CSV_HEADER, csvRow(1), csvRow(2, 'a"b"c"d"e'), csvRow(3)].join('\n') + '\n';
+      const { summary, quarantine } = await convert(`stray-quotes-${engine}.csv`, csv, engine);
+      expect(summary.accepted).toBe(2);
+      expect(summary.received).toBe(3);
+      expect(summary.quarantined).toBe(1);
+      expect(quarantine.map((q) => q.line)).toEqual([3]);
+    });
+  }
+});
+
+describe('CSV: mixed line endings keep every record apart', () => {
+  // A CRLF header followed by LF rows (two files joined, or an editor that saved part of a file): csv-parse fixes
+  // the record delimiter from the first line, so every LF row after it merges into one "record" of 8×7 cells:
+  // received 3 for 10 data rows, 8 good rows quarantined as one.
+  it('a CRLF header and LF rows: 10 rows in, 10 received, 10 accepted', async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => csvRow(i + 1));
+    const csv = `${CSV_HEADER}\r\n${rows[0]}\r\n${rows[1]}\r\n${rows.slice(2).join('\n')}\n`;
+    const { summary } = await convert('mixed-endings.csv', csv, 'general');
+    expect(summary.received).toBe(10);
+    expect(summary.accepted).toBe(10);
+  });
+});
+
+describe('timestamps: the year bound holds in UTC, not only in the text', () => {
+  // The validator refuses text starting `0000-` but the offset moves an instant across the bound:
+  // 0001-01-01T00:00:00+00:01 is 0000-12-31T23:59Z, 9999-12-31T23:59:59-00:01 is 10000-01-01T00:00:59Z. Both were
+  // accepted and written (-62135596860000000 µs and 253402300859000000 µs): pyarrow's to_pylist raises
+  // OverflowError on them, and the day partition / derived event_date is year 0 or 10000.
+  for (const engine of ['general', 'fast'] as const) {
+    it(`${engine}: an offset that takes the instant outside 0001–9999 is quarantined, not stored`, async () => {
+      const lines = [
+        JSON.stringify(validEvent({ event_id: uuid(1), event_ts: '0001-01-01T00:00:00+00:01' })),
+        JSON.stringify(validEvent({ event_id: uuid(2), event_ts: '9999-12-31T23:59:59-00:01' })),
+        JSON.stringify(validEvent({ event_id: uuid(3), event_ts: '0001-01-01T00:00:00Z' })),
+      ];
+      const { summary, quarantine } = await convert(`year-bound-${engine}.ndjson`, lines.join('\n') + '\n', engine);
+      expect(summary.received).toBe(3);
+      expect(summary.accepted).toBe(1);
+      expect(quarantine.map((q) => q.line)).toEqual([1, 2]);
+      for (const q of quarantine) expect(q.violations.map((v) => v.path)).toContain('/event_ts');
+    });
+  }
+});
+
+describe('strings: a lone surrogate is not silently replaced', () => {
+  // "\ud800" is valid JSON text but no Unicode scalar value: UTF-8 cannot hold it, so the Parquet writer stored
+  // U+FFFD instead — the record accepted with a value nobody sent. It must be quarantined (or kept exactly, which
+  // UTF-8 cannot do).
+  for (const engine of ['general', 'fast'] as const) {
+    it(`${engine}: "\\ud800" and "x\\udfff" in a string field are quarantined`, async () => {
+      const lines = [
+        JSON.stringify(validEvent({ event_id: uuid(1), session_id: 's-1' })),
+        JSON.stringify(validEvent({ event_id: uuid(2), session_id: '\ud800' })),
+        JSON.stringify(validEvent({ event_id: uuid(3), session_id: 'x\udfff' })),
+        JSON.stringify(validEvent({ event_id: uuid(4), session_id: '\ud83d\ude00' })),
+      ];
+      // JSON.stringify escapes lone surrogates as \udXXX (well-formed JSON.stringify), the form a producer sends.
+      expect(lines[1]).toContain('\\ud800');
+      const { summary, quarantine } = await convert(`surrogates-${engine}.ndjson`, lines.join('\n') + '\n', engine);
+      expect(summary.received).toBe(4);
+      expect(summary.accepted).toBe(2);
+      expect(quarantine.map((q) => q.line)).toEqual([2, 3]);
+    });
+  }
+});
