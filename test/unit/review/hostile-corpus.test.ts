@@ -110,3 +110,49 @@ describe('strings: a lone surrogate is not silently replaced', () => {
     });
   }
 });
+
+describe('CSV: a double cell is a decimal number, not a JavaScript literal', () => {
+  // coerceText uses Number(text) for doubles, which reads 0x1, 0b1 and 0o1 as 1: orders.discount_rate took them as
+  // 1.0, while the same text in JSON ("0x1") is a type violation. The formats must agree on what a number is.
+  it('0x1, 0b1 and 0o1 in orders.discount_rate are quarantined; 0.5 is accepted', async () => {
+    const orders = await loadContract('orders');
+    const header =
+      'order_id,order_number,user_id,order_ts,status,currency,total_amount,discount_rate,shipping_country,gift,line_items';
+    const items = '"[{""sku"":""SKU-00001"",""quantity"":1,""unit_price"":""1.00""}]"';
+    const rates = ['0.5', '0x1', '0b1', '0o1'];
+    const rows = rates.map(
+      (rate, i) =>
+        `o${String(i + 1).padStart(8, '0')},${i + 1},u000001,2026-11-03T10:20:03Z,paid,USD,1.00,${rate},BR,false,${items}`,
+    );
+    const input = join(dir, 'double-literals.csv');
+    writeFileSync(input, [header, ...rows].join('\n') + '\n');
+    const summary = await convertFile(input, orders, join(dir, 'double-literals'), { engine: 'general', threads: 0 });
+    expect(summary.received).toBe(4);
+    expect(summary.accepted).toBe(1);
+    const quarantine = readFileSync(summary.quarantine, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as QuarantineLine);
+    expect(quarantine.map((q) => q.line)).toEqual([3, 4, 5]);
+    for (const q of quarantine) expect(q.violations.map((v) => v.path)).toEqual(['/discount_rate']);
+  });
+});
+
+describe('timestamps: a leap second is stored exactly or refused, never moved to the next day', () => {
+  // 2016-12-31T23:59:60Z was accepted and stored as 2017-01-01T00:00:00Z (another day partition, another
+  // event_date); 2026-06-30T23:59:60Z, which was no leap second at all, as 2026-07-01. Microseconds since the epoch
+  // cannot hold :60, so the record must be quarantined.
+  for (const engine of ['general', 'fast'] as const) {
+    it(`${engine}: 23:59:60 is quarantined`, async () => {
+      const lines = [
+        JSON.stringify(validEvent({ event_id: uuid(1), event_ts: '2016-12-31T23:59:60Z' })),
+        JSON.stringify(validEvent({ event_id: uuid(2), event_ts: '2026-06-30T23:59:60Z' })),
+        JSON.stringify(validEvent({ event_id: uuid(3), event_ts: '2016-12-31T23:59:59Z' })),
+      ];
+      const { summary, quarantine } = await convert(`leap-second-${engine}.ndjson`, lines.join('\n') + '\n', engine);
+      expect(summary.received).toBe(3);
+      expect(summary.accepted).toBe(1);
+      expect(quarantine.map((q) => q.line)).toEqual([1, 2]);
+    });
+  }
+});
