@@ -55,6 +55,22 @@ describe('CSV: one broken record is one quarantined record', () => {
   }
 });
 
+describe('CSV: one malformed quote does not swallow the rest of the file', () => {
+  // `"ab"c` (text after a closing quote): csv-parse reports INVALID_CLOSING_QUOTE, skips, then reads from a quote
+  // state that never closes, so every later line becomes one QUOTE_NOT_CLOSED item: 1,000 good rows after it were
+  // quarantined as a single record (received 3 for 1,002 rows). Later records must not be lost.
+  for (const engine of ['general', 'fast'] as const) {
+    it(`${engine}: 1,002 rows with one "ab"c cell: 1,002 received, 1,001 accepted`, async () => {
+      const rows = Array.from({ length: 1002 }, (_, i) => (i === 1 ? csvRow(i + 1, '"ab"c') : csvRow(i + 1)));
+      const csv = [CSV_HEADER, ...rows].join('\n') + '\n';
+      const { summary, quarantine } = await convert(`closing-quote-${engine}.csv`, csv, engine);
+      expect(summary.received).toBe(1002);
+      expect(summary.accepted).toBe(1001);
+      expect(quarantine.map((q) => q.line)).toEqual([3]);
+    });
+  }
+});
+
 describe('CSV: mixed line endings keep every record apart', () => {
   // A CRLF header followed by LF rows (two files joined, or an editor that saved part of a file): csv-parse fixes
   // the record delimiter from the first line, so every LF row after it merges into one "record" of 8×7 cells:
