@@ -192,3 +192,29 @@ describe('CSV: the record size limit holds as for JSON and NDJSON', () => {
     expect(fast.quarantine.map((q) => q.line)).toEqual(general.quarantine.map((q) => q.line));
   });
 });
+
+describe('CSV: a column the contract does not declare is a violation, whatever its name', () => {
+  // A column "extra" is quarantined as unknown_field, but a column "__proto__" vanished: parseCsv builds each record
+  // with `value[name] = cell` on a plain object, where "__proto__" sets the prototype (a string is ignored), so the
+  // cell was dropped and the record accepted. NDJSON reports "__proto__" as unknown_field.
+  for (const engine of ['general', 'fast'] as const) {
+    it(`${engine}: a "__proto__" column is quarantined as unknown_field, as an "extra" column is`, async () => {
+      const rows = (column: string) =>
+        [`${CSV_HEADER},${column}`, `${csvRow(1)},sent`, `${csvRow(2)},`].join('\n') + '\n';
+      const extra = await convert(`extra-column-${engine}.csv`, rows('extra'), engine);
+      const proto = await convert(`proto-column-${engine}.csv`, rows('__proto__'), engine);
+      // The control: an undeclared column quarantines every row (empty cells too).
+      expect(extra.summary.accepted).toBe(0);
+      expect(extra.quarantine.map((q) => q.violations.map((v) => v.rule))).toEqual([
+        ['unknown_field'],
+        ['unknown_field'],
+      ]);
+      expect(proto.summary.received).toBe(2);
+      expect(proto.summary.accepted).toBe(0);
+      expect(proto.quarantine.map((q) => q.violations.map((v) => [v.path, v.rule]))).toEqual([
+        [['/__proto__', 'unknown_field']],
+        [['/__proto__', 'unknown_field']],
+      ]);
+    });
+  }
+});
