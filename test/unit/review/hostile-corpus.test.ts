@@ -218,3 +218,27 @@ describe('CSV: a column the contract does not declare is a violation, whatever i
     });
   }
 });
+
+describe('.json: a truncated array is reported, not taken as complete', () => {
+  // `[a,b` (the closing bracket lost, as when a copy or an upload is cut short), `[a,b,` and `[` were converted with
+  // exit 0 and an empty quarantine: nothing tells that the file ended mid-array and that later elements are
+  // missing. `[a,]` and content after `]` are reported; the missing `]` must be too (a quarantined item or an error).
+  const element = (i: number) => JSON.stringify(validEvent({ event_id: uuid(i) }));
+  for (const [name, text] of [
+    ['no-bracket', `[${element(1)},${element(2)}`],
+    ['trailing-comma', `[${element(1)},${element(2)},`],
+    ['only-open', '['],
+  ] as const) {
+    it(`${name}: the missing end of the array is reported`, async () => {
+      let outcome: Outcome | undefined;
+      let failure: unknown;
+      try {
+        outcome = await convert(`truncated-${name}.json`, text, 'general');
+      } catch (error) {
+        failure = error;
+      }
+      const reported = failure !== undefined || (outcome?.summary.quarantined ?? 0) > 0;
+      expect(reported, JSON.stringify(outcome?.summary)).toBe(true);
+    });
+  }
+});
