@@ -4,7 +4,7 @@
 // checked for UTF-8 and decoded on its own (json-value.ts). So one bad element — broken JSON, invalid UTF-8, a
 // value nested too deep, two values where one belongs — is quarantined alone, and the next element is read as
 // usual. An element whose brackets do not balance runs to the end of the input: where it should have ended
-// cannot be known.
+// cannot be known. An array the input ends inside (its `]` missing) is reported as one more unparseable item.
 import { isUtf8 } from 'node:buffer';
 import { decodeJsonText } from './json-value.ts';
 import type { ParseOptions, ParsedItem } from './types.ts';
@@ -122,6 +122,18 @@ export async function* parseJson(input: AsyncIterable<Uint8Array>, options: Pars
   }
   const items: ParsedItem[] = [];
   finish(items); // the document, or an element the input ended in
+  if (phase === 'array') {
+    // The input ended inside the array (`[a,b`, `[a,b,`, `[`): a copy or an upload cut short. The elements read so
+    // far stand on their own, but the missing end is reported, so the job's counts show the file is incomplete.
+    items.push({
+      kind: 'unparseable',
+      rule: 'json',
+      message: 'the array is not closed: the input ended before its `]`',
+      raw: '',
+      line,
+      offset: position,
+    });
+  }
   if (trailing) {
     const raw = Buffer.concat(trailing.preview).toString('utf8');
     items.push({

@@ -3,11 +3,14 @@
 //
 //   <warehouse>/run.lock         the pid lock: one run per warehouse; a dead owner's lock is taken over
 //   <warehouse>/run.state.json   the holder's run (id, execution date) and its dbt process while dbt runs
+//   <warehouse>/run.accounted.json  the stream offset below which every job is counted in some run's totals
 //
 // A run that takes over a stale lock recovers before it starts: it stops the dead run's dbt if that still runs (an
 // orphan holds the DuckDB file's lock, and the next dbt would fail on it), and it moves every run of the pipeline
 // still recorded as `running` to `failed` with an `abandoned: …` error — holding the lock, it knows none of them
-// is alive. What the dead run accepted is in the stream and is committed, exactly once, by the next processor.
+// is alive. What the dead run accepted is in the stream and is committed, exactly once, by the next processor; the
+// jobs above the accounted offset are the ones no run has counted, and the next run that records its counts
+// reports them as recovered and moves the offset past its own.
 import { spawnSync } from 'node:child_process';
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,11 +42,13 @@ export class RunLock {
   private readonly lock: PidLock;
   private readonly warehouse: string;
   private readonly statePath: string;
+  private readonly accountedPath: string;
 
   private constructor(lock: PidLock, warehouse: string) {
     this.lock = lock;
     this.warehouse = warehouse;
     this.statePath = join(warehouse, 'run.state.json');
+    this.accountedPath = join(warehouse, 'run.accounted.json');
   }
 
   /**
@@ -102,6 +107,29 @@ export class RunLock {
       ...(run.dbtPid !== undefined ? { dbtPid: run.dbtPid } : {}),
     };
     await writeFileAtomic(this.statePath, `${JSON.stringify(state)}\n`);
+  }
+
+  /**
+   * The stream offset below which every job is counted in some run's totals. A warehouse without the record starts
+   * it at `streamEnd`, the stream's end before this run posts: jobs written before there was such a record are not
+   * claimed by anyone.
+   */
+  async accountedStreamOffset(streamEnd: number): Promise<number> {
+    try {
+      const parsed = JSON.parse(await readFile(this.accountedPath, 'utf8')) as { streamOffset?: unknown };
+      if (typeof parsed.streamOffset === 'number' && Number.isSafeInteger(parsed.streamOffset))
+        return Math.min(parsed.streamOffset, streamEnd);
+    } catch (error) {
+      // None yet, or not JSON (it is written by atomic renames, so only by hand): start it here.
+      if (!(error instanceof SyntaxError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    await this.markAccounted(streamEnd);
+    return streamEnd;
+  }
+
+  /** Every job below `streamOffset` is now counted in a run's recorded totals (its own, or recovered). */
+  async markAccounted(streamOffset: number): Promise<void> {
+    await writeFileAtomic(this.accountedPath, `${JSON.stringify({ streamOffset })}\n`);
   }
 
   async release(): Promise<void> {

@@ -15,7 +15,8 @@ import type { ApiJob, DatasetCounts } from '../metadata/types.ts';
 import { LocalFileIO } from '../io/local.ts';
 import { FileIOQuarantine } from '../processor/quarantine-sink.ts';
 import { SAMPLE_DATASETS, type SampleDataset } from '../sample/generate.ts';
-import { LocalStream } from '../stream/index.ts';
+import { readEnvelope } from '../api/envelope.ts';
+import { LocalStream, LogReader, localStreamDir } from '../stream/index.ts';
 import { startLocalProcessor } from './local-processor.ts';
 import { postRecords } from './client.ts';
 import { dbtBuild, type DbtResult } from './dbt.ts';
@@ -55,8 +56,22 @@ export interface RunSummary {
   readonly quality: { readonly passed: number; readonly failed: number; readonly failures: string[] };
   readonly dbt?: { readonly ok: boolean; readonly seconds: number; readonly models: number; readonly tests: number };
   readonly paths: Record<string, string>;
-  /** What this run cleaned up after runs that were killed before they finished (run-lock.ts). */
-  readonly recovered: Recovery;
+  /**
+   * What this run cleaned up after runs that were killed before they finished (run-lock.ts), and the jobs of such
+   * runs that no run had counted: summed over all runs, own and recovered counts add up to the tables.
+   */
+  readonly recovered: Recovery & { readonly datasets: Record<string, RecoveredCounts> };
+}
+
+/** Jobs of earlier runs (killed, or failed before recording their counts) that this run saw committed. */
+export interface RecoveredCounts {
+  jobs: number;
+  /** Records in those jobs (what reached the stream). */
+  received: number;
+  accepted: number;
+  quarantined: number;
+  /** Jobs the processor marked failed. */
+  failedJobs: number;
 }
 
 export async function runLocalPipeline(options: RunOptions): Promise<RunSummary> {
@@ -99,6 +114,7 @@ async function runHoldingWarehouse(
   const streamQuarantineDir = join(warehouse, 'quarantine', 'stream');
   const catalog = new SqlCatalog({ warehouse, name: 'lakehouse' });
   const stream = await LocalStream.open(warehouse, STREAM);
+  const streamReader = new LogReader(localStreamDir(warehouse, STREAM));
   const contracts = await Promise.all(BUILTIN_CONTRACTS.map((name) => loadContract(name)));
   const datasets: Record<string, DatasetSummary> = {};
   try {
@@ -118,6 +134,14 @@ async function runHoldingWarehouse(
       metadata,
       quarantine: new FileIOQuarantine(io, streamQuarantineDir),
     });
+    // The jobs no run has counted yet: what killed runs accepted (this run's processor commits any not yet committed).
+    const ownStart = await streamReader.committedOffset();
+    const unaccounted = await jobsInStream(
+      streamReader,
+      await lock.accountedStreamOffset(ownStart),
+      ownStart,
+      metadata,
+    );
     const stop = new AbortController();
     const consuming = consumer.run(stop.signal);
     say(`ingest API on ${url}; processor consuming stream "${STREAM}"`);
@@ -148,8 +172,11 @@ async function runHoldingWarehouse(
       };
     }
 
+    const ownEnd = await streamReader.committedOffset();
+
     say('waiting for the processor to commit every accepted job');
     const latencies = await waitForJobs(metadata, acceptedAt, 120_000);
+    const recoveredJobs = await waitForJobs(metadata, unaccounted, 120_000);
     stop.abort();
     await consuming;
     await consumer.close();
@@ -164,6 +191,17 @@ async function runHoldingWarehouse(
       summary.quarantined += job.counts.quarantined ?? 0;
       if (job.snapshotId && !summary.snapshots.includes(job.snapshotId)) summary.snapshots.push(job.snapshotId);
     }
+
+    const recovered: Record<string, RecoveredCounts> = {};
+    for (const job of recoveredJobs.jobs) {
+      const counts = (recovered[job.dataset] ??= { jobs: 0, received: 0, accepted: 0, quarantined: 0, failedJobs: 0 });
+      counts.jobs++;
+      counts.received += job.counts.received ?? 0;
+      counts.accepted += job.counts.accepted ?? 0;
+      counts.quarantined += job.counts.quarantined ?? 0;
+      if (job.status === 'failed') counts.failedJobs++;
+    }
+    if (recoveredJobs.jobs.length) log.warn({ recovered }, 'counted the jobs of runs that did not finish');
 
     let dbt: DbtResult | undefined;
     if (options.dbt !== false) {
@@ -204,11 +242,28 @@ async function runHoldingWarehouse(
     for (const r of dbt?.results ?? [])
       if (r.resourceType === 'test') check(r.status === 'pass', `dbt ${r.uniqueId}: ${r.status} ${r.message ?? ''}`);
 
+    // The run record's counts: its own jobs', and beside them what it recovered, so that summed over the runs of
+    // the pipeline they add up to the tables.
     const counts: DatasetCounts = Object.fromEntries(
-      Object.entries(datasets).map(([d, s]) => [
-        d,
-        { received: s.received, accepted: s.accepted, quarantined: s.quarantined },
-      ]),
+      Object.entries(datasets).map(([d, s]) => {
+        const r = recovered[d];
+        return [
+          d,
+          {
+            received: s.received,
+            accepted: s.accepted,
+            quarantined: s.quarantined,
+            ...(r
+              ? {
+                  recoveredJobs: r.jobs,
+                  recoveredReceived: r.received,
+                  recoveredAccepted: r.accepted,
+                  recoveredQuarantined: r.quarantined,
+                }
+              : {}),
+          },
+        ];
+      }),
     );
     const snapshotIds = Object.fromEntries(
       Object.entries(datasets).flatMap(([d, s]) =>
@@ -222,6 +277,9 @@ async function runHoldingWarehouse(
       snapshotIds,
       ...(ok ? {} : { error: failures.slice(0, 5).join('; ') || 'dbt build failed' }),
     });
+    // Recorded: the jobs below ownEnd are counted (killed runs' in `recovered`, this run's in its own counts). A kill
+    // between the two writes would have the next run count the recovered jobs a second time, never not at all.
+    await lock.markAccounted(ownEnd);
     return {
       runId,
       run,
@@ -249,7 +307,7 @@ async function runHoldingWarehouse(
         quarantine: quarantineDir,
         streamQuarantine: streamQuarantineDir,
       },
-      recovered: recovery,
+      recovered: { ...recovery, datasets: recovered },
     };
   } catch (error) {
     await metadata
@@ -257,9 +315,38 @@ async function runHoldingWarehouse(
       .catch(() => undefined);
     throw error;
   } finally {
+    await streamReader.close();
     await stream.close();
     await catalog.close();
   }
+}
+
+/**
+ * The jobs whose records are in the stream between two offsets, each with when it was seen (for waitForJobs). A job
+ * the metadata store no longer knows (its record expired) is left out: its counts cannot be known.
+ */
+async function jobsInStream(
+  reader: LogReader,
+  from: number,
+  to: number,
+  metadata: SqliteMetadataStore,
+): Promise<Map<string, number>> {
+  const seen = new Set<string>();
+  for (let offset = from; offset < to;) {
+    const entries = await reader.read(offset, Math.min(1000, to - offset));
+    if (entries.length === 0) break;
+    for (const entry of entries) {
+      try {
+        seen.add(readEnvelope(entry.data).header.jobId);
+      } catch {
+        // Not an envelope: no job to count (the processor quarantines it as unreadable).
+      }
+    }
+    offset += entries.length;
+  }
+  const jobs = new Map<string, number>();
+  for (const jobId of seen) if (await metadata.getJob(jobId)) jobs.set(jobId, Date.now());
+  return jobs;
 }
 
 async function waitForJobs(

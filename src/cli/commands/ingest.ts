@@ -65,8 +65,8 @@ export async function ingest(input: string, options: IngestOptions) {
   const contract = await loadContract(options.contract);
   const warehouse = defaultWarehouse(options.warehouse);
   const source = resolve(input);
-  // Open the input first: a missing file, an unknown format or a CSV layout that cannot be told fails before
-  // anything is created.
+  // Open the input first: a missing file, an unknown format, a CSV layout that cannot be told or a header that
+  // cannot be read fails before anything is created.
   const layout = await csvLayoutOfFile(
     input,
     contract.inputFields.map((field) => field.name),
@@ -79,6 +79,10 @@ export async function ingest(input: string, options: IngestOptions) {
     source,
   });
   const checkpoint = await checkpointFor(input, options);
+  // Read the first chunk before anything is created: the parser checks the input's layout as it starts (a CSV
+  // header naming a column twice stops it), and an input that cannot be read must leave no table behind.
+  const reader = chunks[Symbol.asyncIterator]();
+  const first = await reader.next();
   const catalog = openCatalog({ warehouse, ...(options.catalog ? { catalog: options.catalog } : {}) });
   try {
     const table = await Table.createOrLoad(catalog, identifier, contract);
@@ -129,7 +133,7 @@ export async function ingest(input: string, options: IngestOptions) {
     };
     let received = 0;
     let accepted = 0;
-    for await (const chunk of chunks) {
+    for await (const chunk of startingWith(first, reader)) {
       received += chunk.received;
       accepted += chunk.batch.length;
       await quarantine.write(chunk.quarantined);
@@ -164,8 +168,16 @@ export async function ingest(input: string, options: IngestOptions) {
       })),
     };
   } finally {
+    await reader.return?.(); // closes the input when the run stops early (checkpoint committed, or an error)
     await catalog.close();
   }
+}
+
+/** The items of an iterator whose first result was already read. */
+async function* startingWith<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterable<T> {
+  if (first.done) return;
+  yield first.value;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 export function register(program: Command): void {

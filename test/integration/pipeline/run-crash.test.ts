@@ -2,8 +2,9 @@
 // the raw and the processed commit of a batch) and during dbt, each followed by a run that must succeed. Then exact
 // accounting: every record the stream holds is in raw once and in processed once (or quarantined), every job is
 // committed with counts that add up to the tables, killed runs are `failed` (abandoned), the dead run's dbt was
-// stopped, no quarantine entry is written twice, and `maintain --all --remove-orphans` clears the killed commits'
-// files while the tables keep reading the same.
+// stopped, no quarantine entry is written twice, the jobs of killed runs are reported as recovered by the run after
+// them (so the runs' totals, summed, equal the tables), and `maintain --all --remove-orphans` clears the killed
+// commits' files while the tables keep reading the same.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -143,6 +144,8 @@ describe('lakehouse run killed with SIGKILL', () => {
     const afterIngestKill = await succeeds(['--no-dbt']);
     expect(afterIngestKill.run).toBe(1);
     expect(afterIngestKill.recovered.abandonedRuns).toHaveLength(1);
+    // The killed run had posted its users (and maybe some events): the next run reports those jobs as recovered.
+    expect(afterIngestKill.recovered.datasets.users?.jobs).toBeGreaterThan(0);
 
     // 2. Killed during processing: the second commit's metadata file (processed.users) is written, the catalog
     // never points at it; raw.users of the same batch is committed.
@@ -201,6 +204,32 @@ describe('lakehouse run killed with SIGKILL', () => {
       expect(own).toHaveLength(stream[dataset]?.jobs.size ?? 0);
       expect(own.reduce((n, c) => n + (c.received ?? 0), 0)).toBe(inStream);
       expect(own.reduce((n, c) => n + (c.accepted ?? 0), 0)).toBe(processed?.rows);
+      // Summed over the runs, own and recovered counts equal what the stream and the tables hold: the killed runs'
+      // jobs are counted once, by the run that recovered them (the final run recovers both killed runs 2 and 3).
+      const finished = [afterIngestKill, final];
+      const sum = (count: (s: RunSummary) => number) => finished.reduce((n, s) => n + count(s), 0);
+      const ownAndRecovered = (s: RunSummary, key: 'accepted' | 'quarantined') =>
+        (s.datasets[dataset]?.[key] ?? 0) + (s.recovered.datasets[dataset]?.[key] ?? 0);
+      expect(
+        sum((s) => ownAndRecovered(s, 'accepted')),
+        `${dataset}: accepted over runs`,
+      ).toBe(processed?.rows);
+      expect(
+        sum((s) => ownAndRecovered(s, 'quarantined') - (s.datasets[dataset]?.rejectedByApi ?? 0)),
+        `${dataset}: quarantined by the processor over runs`,
+      ).toBe(byProcessor);
+      const ownInStream = (s: RunSummary) =>
+        (s.datasets[dataset]?.received ?? 0) - (s.datasets[dataset]?.rejectedByApi ?? 0);
+      expect(
+        sum((s) => ownInStream(s) + (s.recovered.datasets[dataset]?.received ?? 0)),
+        `${dataset}: stream records over runs`,
+      ).toBe(inStream);
+      // The same from the run records: each run's counts hold what it recovered beside its own.
+      const recorded = runs.reduce(
+        (n, r) => n + (r.counts[dataset]?.accepted ?? 0) + (r.counts[dataset]?.recoveredAccepted ?? 0),
+        0,
+      );
+      expect(recorded, `${dataset}: accepted over the run records`).toBe(processed?.rows);
       // The runs that finished wrote exactly their API rejections to their own quarantine directory.
       for (const summary of [afterIngestKill, final]) {
         const dir = summary.paths.quarantine?.split('/').pop();
