@@ -1,21 +1,22 @@
 // ajv set up for data contracts: JSON Schema 2020-12, standard formats, and the `x-lakehouse` vocabulary.
 // `x-field-id` and `x-lakehouse` are annotations; `x-type` also validates what JSON Schema cannot say on its own:
 // int32/int64 ranges, decimal precision and scale, timestamps with a zone and at most microsecond precision,
-// years 0001–9999, and numeric bounds on decimals and longs that arrive as strings (JSON Schema bounds apply to
-// numbers only). Decimal and integer checks of a JSON number use its source text when its double is not exact
+// instants in years 0001–9999 UTC and no leap second, and numeric bounds on decimals and longs that arrive as
+// strings (JSON Schema bounds apply to numbers only), compared exactly on the text. Decimal and integer checks of a JSON number use its source text when its double is not exact
 // (`exactNumberTexts`): `12.300000000000000001` is not 12.30.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { DataValidationCxt } from 'ajv/dist/types/index.js';
 import addFormatsModule from 'ajv-formats';
-import { exactDecimal, exactNumberTexts } from '../formats/json-value.ts';
+import { compareExactDecimals, exactDecimal, exactNumberTexts, type ExactDecimal } from '../formats/json-value.ts';
+import { MAX_TIMESTAMP_MICROS, MIN_TIMESTAMP_MICROS, TIMESTAMP_PATTERN, timestampMatchMicros } from './calendar.ts';
+
+export { TIMESTAMP_PATTERN };
 
 // ajv-formats ships CommonJS with a default export; under NodeNext the namespace object may wrap it.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
   ajv: Ajv2020,
 ) => Ajv2020;
 
-export const TIMESTAMP_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))$/;
 export const DECIMAL_PATTERN = /^([+-])?(\d+)(?:\.(\d+))?$/;
 export const INTEGER_PATTERN = /^[+-]?\d+$/;
 const INT64_MIN = -(2n ** 63n);
@@ -86,6 +87,16 @@ export function checkXType(
     if ((m[7]?.length ?? 0) > 6) {
       return { message: 'must have at most microsecond precision', expected: 'at most 6 fractional digits' };
     }
+    // The `date-time` format admits a leap second (23:59:60 UTC), but microseconds since the epoch (Iceberg,
+    // Parquet) have no 61st second: storing it would move the record to the next second, even the next day.
+    if (m[6] === '60') {
+      return { message: 'is a leap second (:60), which a timestamp cannot hold', expected: 'seconds 00–59' };
+    }
+    // The year bound holds for the instant, not the text: an offset can move 0001-01-01 into year 0000.
+    const micros = timestampMatchMicros(m);
+    if (micros < MIN_TIMESTAMP_MICROS || micros > MAX_TIMESTAMP_MICROS) {
+      return { message: 'is outside years 0001–9999 in UTC', expected: 'an instant in years 0001–9999 UTC' };
+    }
     return undefined;
   }
   if (xType === 'int' || xType === 'long') {
@@ -110,7 +121,7 @@ export function checkXType(
     }
     const [min, max] = xType === 'int' ? [-(2n ** 31n), 2n ** 31n - 1n] : [INT64_MIN, INT64_MAX];
     if (value < min || value > max) return { message: `is out of the ${xType} range`, expected: `${min}..${max}` };
-    if (typeof data === 'string') return checkStringBounds(Number(data), schema);
+    if (typeof data === 'string') return checkStringBounds(data, schema);
     return undefined;
   }
   const decimal = /^decimal\((\d+),\s*(\d+)\)$/.exec(xType);
@@ -139,23 +150,41 @@ export function checkXType(
     if (integerDigits > precision - scale) {
       return { message: `has more than ${precision - scale} integer digits`, expected };
     }
-    if (typeof data === 'string') return checkStringBounds(Number(data), schema);
+    if (typeof data === 'string') return checkStringBounds(data, schema);
     return undefined;
   }
   return undefined;
 }
 
-function checkStringBounds(value: number, schema: Record<string, unknown>): Problem | undefined {
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = schema;
-  if (typeof minimum === 'number' && value < minimum)
-    return { message: `must be >= ${minimum}`, expected: `>= ${minimum}` };
-  if (typeof maximum === 'number' && value > maximum)
-    return { message: `must be <= ${maximum}`, expected: `<= ${maximum}` };
-  if (typeof exclusiveMinimum === 'number' && value <= exclusiveMinimum) {
-    return { message: `must be > ${exclusiveMinimum}`, expected: `> ${exclusiveMinimum}` };
-  }
-  if (typeof exclusiveMaximum === 'number' && value >= exclusiveMaximum) {
-    return { message: `must be < ${exclusiveMaximum}`, expected: `< ${exclusiveMaximum}` };
+/** Bounds of a number sent as a string, compared on its exact digits (`"1.0000000000000000001"` is above 1). */
+function checkStringBounds(text: string, schema: Record<string, unknown>): Problem | undefined {
+  const exact = exactDecimal(text);
+  return exact ? exactBoundProblem(exact, schema) : undefined;
+}
+
+export const BOUND_KEYWORDS = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'] as const;
+export type BoundKeyword = (typeof BOUND_KEYWORDS)[number];
+
+/** The first JSON Schema bound of `schema` that the exact value `value` breaks, or undefined. */
+export function exactBoundProblem(
+  value: ExactDecimal,
+  schema: Readonly<Partial<Record<BoundKeyword, unknown>>>,
+): (Problem & { keyword: BoundKeyword; limit: number }) | undefined {
+  for (const keyword of BOUND_KEYWORDS) {
+    const limit = schema[keyword];
+    if (typeof limit !== 'number') continue;
+    const bound = exactDecimal(String(limit));
+    if (!bound) continue;
+    const order = compareExactDecimals(value, bound);
+    const [ok, operator] =
+      keyword === 'minimum'
+        ? [order >= 0, '>=']
+        : keyword === 'maximum'
+          ? [order <= 0, '<=']
+          : keyword === 'exclusiveMinimum'
+            ? [order > 0, '>']
+            : [order < 0, '<'];
+    if (!ok) return { message: `must be ${operator} ${limit}`, expected: `${operator} ${limit}`, keyword, limit };
   }
   return undefined;
 }

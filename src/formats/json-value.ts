@@ -3,6 +3,8 @@
 //     recursive walk downstream (ajv, JSON.stringify in quarantine files, normalisation) ever meets a value
 //     whose depth the input controls;
 //   - duplicate keys in one object are refused as `duplicate_key` (JSON.parse would silently keep the last);
+//   - a string or key holding a lone UTF-16 surrogate (`"\ud800"`, valid JSON text but no Unicode scalar value)
+//     is refused as `encoding`: UTF-8, and so Parquet, cannot hold it (it would be stored as U+FFFD);
 //   - every number whose double does not hold the text's exact value (`12.300000000000000001`, `1e400`) keeps
 //     its source text, so decimal checks and normalisation work on what was sent, not on a rounded double.
 // The checks are one iterative pass over the text (no recursion, fixed-size stacks); the value itself comes from
@@ -15,8 +17,8 @@ export type DecodedJson =
   | { readonly ok: true; readonly value: unknown }
   | {
       readonly ok: false;
-      /** `json` (not well-formed), `too_deep`, `duplicate_key`. */
-      readonly rule: 'json' | 'too_deep' | 'duplicate_key';
+      /** `json` (not well-formed), `too_deep`, `duplicate_key`, `encoding` (a lone surrogate). */
+      readonly rule: 'json' | 'too_deep' | 'duplicate_key' | 'encoding';
       readonly message: string;
       /** JSON Pointer of the offending object or key, when known. */
       readonly path?: string;
@@ -36,8 +38,45 @@ export function decodeJsonText(text: string): DecodedJson {
     return { ok: false, rule: 'json', message: (error as Error).message };
   }
   if (scan.problem) return { ok: false, ...scan.problem };
+  // Text decoded from UTF-8 holds no lone surrogate; only a `\uD8xx`–`\uDFxx` escape can make one. The escape
+  // test is a cheap filter (`\\ud800` is a backslash and text): the walk over the decoded value decides.
+  if (text.includes('\\u') && SURROGATE_ESCAPE.test(text)) {
+    const path = loneSurrogatePath(value);
+    if (path !== undefined) {
+      return {
+        ok: false,
+        rule: 'encoding',
+        message: 'a string holds a lone UTF-16 surrogate, which UTF-8 cannot store',
+        path,
+      };
+    }
+  }
   if (scan.numberTexts && typeof value === 'object' && value !== null) numberTextsByRoot.set(value, scan.numberTexts);
   return { ok: true, value };
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+// A high surrogate not followed by a low one, or a low one not preceded by a high one (code units: no `u` flag).
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The JSON Pointer of the first string or key of `root` that holds a lone surrogate (iterative: no recursion). */
+function loneSurrogatePath(root: unknown): string | undefined {
+  const stack: [unknown, string][] = [[root, '']];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [value, pointer] = next;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return pointer || '/';
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${pointer}/${i}`]);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, member] of Object.entries(value)) {
+        const at = `${pointer}/${escapePointer(key)}`;
+        if (LONE_SURROGATE.test(key)) return at;
+        stack.push([member, at]);
+      }
+    }
+  }
+  return undefined;
 }
 
 const numberTextsByRoot = new WeakMap<object, ReadonlyMap<string, string>>();
@@ -89,6 +128,24 @@ export function exactDecimal(text: string): ExactDecimal | undefined {
   exponent += trailing;
   if (digits === '') exponent = 0;
   return { negative: m[1] === '-' && digits !== '', digits, exponent };
+}
+
+/** The order of two exact decimals: negative, zero or positive as `a` is below, equal to or above `b`. */
+export function compareExactDecimals(a: ExactDecimal, b: ExactDecimal): number {
+  const signA = a.digits === '' ? 0 : a.negative ? -1 : 1;
+  const signB = b.digits === '' ? 0 : b.negative ? -1 : 1;
+  if (signA !== signB || signA === 0) return signA - signB;
+  // Same sign, both non-zero: first the position of the leading digit, then the digits themselves.
+  const magnitudeA = a.digits.length + a.exponent;
+  const magnitudeB = b.digits.length + b.exponent;
+  let order = magnitudeA - magnitudeB;
+  if (order === 0) {
+    const length = Math.max(a.digits.length, b.digits.length);
+    const digitsA = a.digits.padEnd(length, '0');
+    const digitsB = b.digits.padEnd(length, '0');
+    order = digitsA < digitsB ? -1 : digitsA > digitsB ? 1 : 0;
+  }
+  return order === 0 ? 0 : signA * order;
 }
 
 function sameDecimal(a: ExactDecimal | undefined, b: ExactDecimal | undefined): boolean {
@@ -237,6 +294,7 @@ function pointerAt(depth: number, key?: string): string {
   return pointer;
 }
 
-function escapePointer(segment: string): string {
+/** A JSON Pointer segment, escaped (`~` → `~0`, `/` → `~1`). */
+export function escapePointer(segment: string): string {
   return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }

@@ -14,8 +14,8 @@ import {
   type RecordObject,
 } from './transform.ts';
 import { compileValidator, type Violation } from './validate.ts';
-import { exactNumberTexts, keepExactNumberTexts } from '../formats/json-value.ts';
-import { coerceText, normalise, useExactDecimals, type Normalised } from './values.ts';
+import { escapePointer, exactNumberTexts, keepExactNumberTexts } from '../formats/json-value.ts';
+import { CellProblem, coerceText, normalise, useExactDecimals, type Normalised } from './values.ts';
 
 export type QuarantineReason = 'parse' | 'validation' | 'duplicate';
 
@@ -136,7 +136,8 @@ export class RecordProcessor {
       return { violations: [{ path: '/', rule: 'type', expected: 'object', actual: value }] };
     }
     let record = value as RecordObject;
-    if (textValues) record = this.coerceText(record);
+    let cellViolations: Violation[] = [];
+    if (textValues) ({ record, violations: cellViolations } = this.coerceCells(record));
     for (const name of this.derivedNames) {
       // Derived columns are recomputed; a copy arriving with the input (e.g. re-reading our own Parquet) is dropped.
       if (name in record) {
@@ -147,7 +148,7 @@ export class RecordProcessor {
       }
     }
     record = this.prepare(record);
-    const violations = this.validate(record);
+    const violations = withCellViolations(cellViolations, this.validate(record));
     if (violations.length) return { violations };
     const exactTexts = exactNumberTexts(record);
     if (exactTexts) useExactDecimals(this.inputFields, record, exactTexts);
@@ -162,19 +163,49 @@ export class RecordProcessor {
 
   /** CSV cells (text) turned into the JSON values the contract expects; unparseable text is kept for validation. */
   coerceText(record: RecordObject): RecordObject {
+    return this.coerceCells(record).record;
+  }
+
+  /**
+   * `coerceText`, and the violations of cells that parse but cannot stand for their value (see `CellProblem`):
+   * such a cell keeps its text in the record.
+   */
+  private coerceCells(record: RecordObject): { record: RecordObject; violations: Violation[] } {
     const out: RecordObject = {};
+    const violations: Violation[] = [];
     for (const [name, value] of Object.entries(record)) {
       const field = this.fieldsByName.get(name);
       if (field && typeof value === 'string') {
         const coerced = coerceText(field, value);
+        if (coerced instanceof CellProblem) {
+          violations.push({
+            path: `/${escapePointer(name)}${coerced.path}`,
+            rule: coerced.rule,
+            expected: coerced.message,
+            actual: value,
+          });
+          out[name] = value;
+          continue;
+        }
         if (coerced !== null || field.nullable) out[name] = coerced; // empty optional cell → absent
         if (typeof coerced === 'object' && coerced !== null) keepExactNumberTexts(coerced, out, name);
       } else {
         out[name] = value;
       }
     }
-    return out;
+    return { record: out, violations };
   }
+}
+
+/**
+ * The violations of cells that could not be coerced, then the validator's, less those about the same cells (the
+ * validator sees their text and would only add a less specific `type`).
+ */
+function withCellViolations(cells: readonly Violation[], validated: readonly Violation[]): Violation[] {
+  if (cells.length === 0) return validated as Violation[];
+  const cellPaths = cells.map((v) => `/${v.path.split('/')[1] ?? ''}`);
+  const others = validated.filter((v) => !cellPaths.some((p) => v.path === p || v.path.startsWith(`${p}/`)));
+  return [...cells, ...others];
 }
 
 export function quarantineEntry(

@@ -1,8 +1,10 @@
 // Validation against a contract: every violation of a record, each with its field path, rule, expectation and
 // the actual value — not just the first one. The checks are ajv's, compiled from the contract document.
 import type { ErrorObject } from 'ajv';
-import type { Contract } from '../contracts/model.ts';
-import { schemaValidatorFor } from '../contracts/vocabulary.ts';
+import type { Contract, Field } from '../contracts/model.ts';
+import { exactBoundProblem, schemaValidatorFor } from '../contracts/vocabulary.ts';
+import { exactDecimal, exactNumberTexts } from '../formats/json-value.ts';
+import { fieldAt, isOutOfDoubleRange, pointerSegments } from './values.ts';
 
 export interface Violation {
   /** JSON Pointer to the offending value, e.g. `/properties/ab` or `/line_items/0/sku`. */
@@ -17,7 +19,41 @@ export type RecordValidator = (record: unknown) => Violation[];
 
 export function compileValidator(contract: Contract): RecordValidator {
   const validate = schemaValidatorFor(contract.document);
-  return (record) => (validate(record) ? [] : (validate.errors ?? []).map(toViolation));
+  return (record) => {
+    const violations = validate(record) ? [] : (validate.errors ?? []).map(toViolation);
+    const texts = typeof record === 'object' && record !== null ? exactNumberTexts(record) : undefined;
+    return texts ? [...violations, ...exactNumberViolations(contract.inputFields, texts, violations)] : violations;
+  };
+}
+
+/**
+ * What ajv cannot see of a JSON number it only knows as a double (`exactNumberTexts`, rare): a non-zero number a
+ * double turns into 0 or a subnormal (`1e-400`), and a bound the exact value breaks but its double does not
+ * (`1.0000000000000000001` is above `maximum: 1`). Values with a violation already are left to it.
+ */
+function exactNumberViolations(
+  fields: readonly Field[],
+  texts: ReadonlyMap<string, string>,
+  reported: readonly Violation[],
+): Violation[] {
+  const found: Violation[] = [];
+  for (const [path, text] of texts) {
+    if (reported.some((v) => v.path === path)) continue;
+    if (isOutOfDoubleRange(text, Number(text))) {
+      found.push({
+        path,
+        rule: 'range',
+        expected: 'a number a double holds (0, or 2^-1022 to 2^1024 in magnitude)',
+        actual: text,
+      });
+      continue;
+    }
+    const exact = exactDecimal(text);
+    const rules = fieldAt(fields, pointerSegments(path))?.rules;
+    const bound = exact && rules ? exactBoundProblem(exact, rules) : undefined;
+    if (bound) found.push({ path, rule: bound.keyword, expected: bound.expected, actual: text });
+  }
+  return found;
 }
 
 const MISSING = '(missing)';

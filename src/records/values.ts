@@ -6,35 +6,22 @@
 //   Dates and timestamps are proleptic Gregorian, exact for every year the validator admits (0001–9999): no
 //   `Date.UTC`, which reads years 0–99 as 1900–1999.
 import type { Field, FieldType } from '../contracts/model.ts';
-import { INTEGER_PATTERN, TIMESTAMP_PATTERN } from '../contracts/vocabulary.ts';
-import { decodeJsonText, exactDecimal } from '../formats/json-value.ts';
+import { daysFromCivil, MICROS_PER_DAY, TIMESTAMP_PATTERN, timestampMatchMicros } from '../contracts/calendar.ts';
+import { INTEGER_PATTERN } from '../contracts/vocabulary.ts';
+import { compareExactDecimals, decodeJsonText, exactDecimal, type ExactDecimal } from '../formats/json-value.ts';
 
 export type Normalised = string | number | bigint | boolean | null | NormalisedStruct | Normalised[];
 export interface NormalisedStruct {
   [name: string]: Normalised;
 }
 
-const MICROS_PER_DAY = 86_400_000_000n;
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil), any year. */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
+export { daysFromCivil };
 
 /** Microseconds since the epoch for a timestamp the validator accepted. */
 export function parseTimestampMicros(text: string): bigint {
   const m = TIMESTAMP_PATTERN.exec(text);
   if (!m) throw new RangeError(`not a timestamp: ${text}`);
-  const days = daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3]));
-  let seconds = (Number(m[4]) * 60 + Number(m[5])) * 60 + Number(m[6]);
-  if (m[9]) seconds -= (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11])) * 60;
-  const fraction = (m[7] ?? '').padEnd(6, '0').slice(0, 6);
-  return BigInt(days) * MICROS_PER_DAY + BigInt(seconds) * 1_000_000n + BigInt(fraction);
+  return timestampMatchMicros(m);
 }
 
 export function parseDateDays(text: string): number {
@@ -66,26 +53,41 @@ export function useExactDecimals(
   record: Record<string, unknown>,
   texts: ReadonlyMap<string, string>,
 ): void {
-  for (const [pointer, text] of texts) {
-    const segments = pointer
-      .split('/')
-      .slice(1)
-      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-    let members: readonly Field[] | undefined = fields;
-    let type: FieldType | undefined;
-    let container: unknown = record;
-    for (let i = 0; i < segments.length; i++) {
-      const segment = segments[i] as string;
-      if (type?.kind === 'list') type = type.element.type;
-      else type = members?.find((f) => f.name === segment)?.type;
-      if (!type || typeof container !== 'object' || container === null) break;
-      members = type.kind === 'struct' ? type.fields : undefined;
-      if (i === segments.length - 1) {
-        const holder = container as Record<string, unknown>;
-        if (type.kind === 'decimal' && typeof holder[segment] === 'number') holder[segment] = text;
-      } else container = (container as Record<string, unknown>)[segment];
-    }
+  for (const pointer of texts.keys()) {
+    const segments = pointerSegments(pointer);
+    const field = fieldAt(fields, segments);
+    if (field?.type.kind !== 'decimal') continue;
+    let holder: unknown = record;
+    for (let i = 0; i < segments.length - 1 && typeof holder === 'object' && holder !== null; i++)
+      holder = (holder as Record<string, unknown>)[segments[i] as string];
+    const last = segments[segments.length - 1] as string;
+    if (typeof holder === 'object' && holder !== null && typeof (holder as Record<string, unknown>)[last] === 'number')
+      (holder as Record<string, unknown>)[last] = texts.get(pointer);
   }
+}
+
+/** The segments of a JSON Pointer, unescaped. */
+export function pointerSegments(pointer: string): string[] {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/**
+ * The contract field (or list element) that a JSON Pointer into a record names, following the contract's structs
+ * and lists (no recursion); undefined when the pointer leaves the contract.
+ */
+export function fieldAt(fields: readonly Field[], segments: readonly string[]): Field | undefined {
+  let members: readonly Field[] | undefined = fields;
+  let field: Field | undefined;
+  for (const segment of segments) {
+    if (field?.type.kind === 'list') field = field.type.element;
+    else field = members?.find((f) => f.name === segment);
+    if (!field) return undefined;
+    members = field.type.kind === 'struct' ? field.type.fields : undefined;
+  }
+  return field;
 }
 
 export function formatDecimal(unscaled: bigint, scale: number): string {
@@ -139,9 +141,44 @@ export function normalise(type: FieldType, value: unknown): Normalised {
   }
 }
 
+/** A CSV cell whose text cannot become the value its field expects, for a reason more specific than its type. */
+export class CellProblem {
+  /** The violated rule: `duplicate_key`, `too_deep`, `json`, `encoding` (a JSON cell), `range` (a number). */
+  readonly rule: string;
+  readonly message: string;
+  /** JSON Pointer inside the cell's value ('' for the cell itself). */
+  readonly path: string;
+
+  constructor(rule: string, message: string, path: string) {
+    this.rule = rule;
+    this.message = message;
+    this.path = path;
+  }
+}
+
+// The smallest positive normal double: below it a double holds fewer significant digits, down to none (0).
+const MIN_NORMAL_DOUBLE = 2 ** -1022;
+
+/**
+ * Whether a number text became a double that cannot stand for it: infinite (`1e400`), 0 when the text is not
+ * (`1e-400`), or subnormal without giving the text back (`1.2345678901234567e-310`). A normal double that rounds
+ * the text (`0.30000000000000001`) is a double's ordinary precision and stands.
+ */
+export function isOutOfDoubleRange(text: string, double: number): boolean {
+  if (!Number.isFinite(double)) return true;
+  if (double !== 0 && Math.abs(double) >= MIN_NORMAL_DOUBLE) return false;
+  const exact = exactDecimal(text);
+  if (!exact) return false;
+  if (double === 0) return exact.digits !== ''; // `0e-400` is 0
+  const stored = exactDecimal(String(double)) as ExactDecimal;
+  return compareExactDecimals(exact, stored) !== 0;
+}
+
 /**
  * Turns CSV cell text into the JSON value the contract expects, so that one validator serves every format.
  * Text that does not parse is passed through unchanged: the validator then reports it with the actual value.
+ * A cell that parses but cannot stand for its value (a JSON cell with a duplicate key, a number out of a double's
+ * range) is a `CellProblem`, reported with its own rule.
  */
 export function coerceText(field: Field, text: string): unknown {
   if (text === '') return field.nullable || !field.required ? null : '';
@@ -155,8 +192,12 @@ export function coerceText(field: Field, text: string): unknown {
       }
       return text;
     case 'double': {
+      // Decimal number syntax only (JSON's, with a leading `+` and leading zeros tolerated): Number() would also
+      // read 0x1, 0b1, 0o1, Infinity and surrounding blanks.
+      if (exactDecimal(text) === undefined) return text;
       const n = Number(text);
-      return text.trim() !== '' && Number.isFinite(n) ? n : text;
+      if (isOutOfDoubleRange(text, n)) return new CellProblem('range', `${text} is out of the range of a double`, '');
+      return n;
     }
     case 'boolean': {
       const lower = text.toLowerCase();
@@ -166,9 +207,10 @@ export function coerceText(field: Field, text: string): unknown {
     }
     case 'struct':
     case 'list': {
-      // Decoded exactly (depth limit, duplicate keys); text that does not decode stays text for the validator.
+      // Decoded exactly (depth limit, duplicate keys, lone surrogates), each failure reported with its own rule.
       const decoded = decodeJsonText(text);
-      return decoded.ok ? decoded.value : text;
+      if (decoded.ok) return decoded.value;
+      return new CellProblem(decoded.rule, decoded.message, decoded.path ?? '');
     }
     default:
       return text; // strings, decimals (kept exact as text), dates and timestamps
