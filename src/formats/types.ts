@@ -19,7 +19,7 @@ export interface Unparseable {
   readonly kind: 'unparseable';
   /**
    * `json` (broken JSON), `too_deep` (nested beyond MAX_JSON_DEPTH), `duplicate_key`, `csv` (quoting, column
-   * count), `encoding` (bad UTF-8), `too_large`, `parquet`.
+   * count), `encoding` (bad UTF-8, or a lone surrogate escape), `too_large`, `parquet`.
    */
   readonly rule: string;
   readonly message: string;
