@@ -1,6 +1,7 @@
 // A `.json` array the input ends inside (its `]` lost, as when a copy or an upload is cut short): the elements read
 // before the cut are kept, and the missing end is one more unparseable item, so the counts show the input is
 // incomplete — in the parser, in `convert` (received = accepted + quarantined) and at the ingest API (a 400).
+import { createDispatch } from '../../../src/api/dispatch.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -90,7 +91,7 @@ describe('ingest API: a truncated JSON array body', () => {
       metadata: new SqliteMetadataStore(metadataDbPath(warehouse)),
     });
     for (const [name, text, records] of truncations) {
-      const response = await api.handle({
+      const response = await createDispatch(api)({
         method: 'POST',
         path: '/v1/datasets/events/records',
         headers: { 'content-type': 'application/json' },
