@@ -162,7 +162,8 @@ export class RecordProcessor {
 
   /** CSV cells (text) turned into the JSON values the contract expects; unparseable text is kept for validation. */
   coerceText(record: RecordObject): RecordObject {
-    const out: RecordObject = {};
+    // No prototype: a column named `__proto__` stays a key (and is reported as unknown), not a prototype change.
+    const out = Object.create(null) as RecordObject;
     for (const [name, value] of Object.entries(record)) {
       const field = this.fieldsByName.get(name);
       if (field && typeof value === 'string') {
