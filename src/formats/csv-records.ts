@@ -135,7 +135,9 @@ export class CsvRecordSplitter {
       if (state === BROKEN) this.broken = true;
       p++;
       if (!this.oversized && p - this.recordStart > this.maxRecordBytes) {
-        this.oversized = Buffer.from(data.subarray(this.recordStart, this.recordStart + TOO_LARGE_RAW_BYTES));
+        // Exactly what is read by now (maxRecordBytes + 1 bytes) bounds it: the same whatever the chunk sizes.
+        const kept = Math.min(TOO_LARGE_RAW_BYTES, this.maxRecordBytes + 1);
+        this.oversized = Buffer.from(data.subarray(this.recordStart, this.recordStart + kept));
       }
     }
     this.state = state;
