@@ -32,8 +32,11 @@ export interface CsvRecordBytes {
 export class CsvRecordSplitter {
   private readonly delimiter: Buffer;
   private readonly maxRecordBytes: number;
-  private data = Buffer.alloc(0);
-  /** Where the record being read starts in `data`, and where reading goes on. */
+  /** Input not yet handed out as records: buffer[0, filled). Grown geometrically, so a long record is not copied
+   * again with each chunk. */
+  private buffer = Buffer.alloc(0);
+  private filled = 0;
+  /** Where the record being read starts in the buffer, and where reading goes on. */
   private recordStart = 0;
   private position = 0;
   private state = FIELD_START;
@@ -59,10 +62,14 @@ export class CsvRecordSplitter {
       if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
       this.first = false;
     }
-    const rest = this.data.subarray(this.recordStart);
-    this.data = rest.length ? Buffer.concat([rest, bytes]) : Buffer.from(bytes);
-    this.position -= this.recordStart;
-    this.recordStart = 0;
+    if (this.recordStart > 0) this.discard(this.recordStart);
+    if (this.filled + bytes.length > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.filled + bytes.length));
+      this.buffer.copy(grown, 0, 0, this.filled);
+      this.buffer = grown;
+    }
+    this.buffer.set(bytes, this.filled);
+    this.filled += bytes.length;
     this.scan(false, records);
     return records;
   }
@@ -71,20 +78,27 @@ export class CsvRecordSplitter {
   end(): CsvRecordBytes[] {
     const records: CsvRecordBytes[] = [];
     this.scan(true, records);
-    const length = this.data.length - this.recordStart;
     if (this.oversized) this.emitOversized(records);
-    else if (length > 0) {
+    else if (this.filled > this.recordStart) {
       // Input ending inside a quoted field: a quote never closed.
       const fault = this.broken || this.state === QUOTED ? 'quoting' : undefined;
-      records.push(this.record(this.data.length, fault));
+      records.push(this.record(this.filled, fault));
     }
-    this.data = Buffer.alloc(0);
-    this.recordStart = this.position = 0;
+    this.discard(this.filled);
     return records;
   }
 
+  /** Drops buffer[0, bytes): records handed out, or the part read of an oversized one. */
+  private discard(bytes: number): void {
+    this.buffer.copyWithin(0, bytes, this.filled);
+    this.filled -= bytes;
+    this.position -= bytes;
+    this.recordStart = Math.max(0, this.recordStart - bytes);
+  }
+
   private scan(final: boolean, records: CsvRecordBytes[]): void {
-    const data = this.data;
+    // A view of what was read: a look past its end finds no stale bytes.
+    const data = this.buffer.subarray(0, this.filled);
     const delimiter = this.delimiter;
     const first = delimiter[0] as number;
     const length = data.length;
@@ -142,12 +156,8 @@ export class CsvRecordSplitter {
     }
     this.state = state;
     this.position = p;
-    if (this.oversized && this.recordStart < p) {
-      // Drop what was read of the oversized record: memory stays bounded however long it runs.
-      this.data = data.subarray(p);
-      this.recordStart = 0;
-      this.position = 0;
-    }
+    // Drop what was read of an oversized record: memory stays bounded however long it runs.
+    if (this.oversized) this.discard(p);
   }
 
   /** The record from recordStart ends at `end` (its line end excluded); the next starts at `next`. */
@@ -166,8 +176,8 @@ export class CsvRecordSplitter {
   }
 
   private record(end: number, fault: 'quoting' | undefined): CsvRecordBytes {
-    // Copied: `data` is replaced as reading goes on, and a view would keep the whole block alive.
-    const bytes = Buffer.from(this.data.subarray(this.recordStart, end));
+    // Copied: the buffer is reused as reading goes on.
+    const bytes = Buffer.from(this.buffer.subarray(this.recordStart, end));
     return fault ? { bytes, line: this.recordLine, fault } : { bytes, line: this.recordLine };
   }
 }

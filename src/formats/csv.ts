@@ -78,7 +78,7 @@ class CsvRecordReader {
   private readWellFormed(run: readonly { text: string; line: number }[], items: ParsedItem[]): void {
     let rows: string[][] | undefined;
     try {
-      rows = parse(run.map((r) => r.text).join('\n'), this.parseOptions) as string[][];
+      rows = parse(run.map((r) => r.text).join('\n'), this.parseOptions);
     } catch {
       rows = undefined;
     }
@@ -95,7 +95,7 @@ class CsvRecordReader {
   private readAlone(text: string, line: number, items: ParsedItem[]): void {
     let rows: string[][];
     try {
-      rows = parse(text, this.parseOptions) as string[][];
+      rows = parse(text, this.parseOptions);
     } catch (error) {
       const message =
         error instanceof CsvError
