@@ -1,7 +1,10 @@
 // CSV via csv-parse (quoting, embedded newlines, custom delimiters), with a header row or with `columns` given for
 // a file without one (csv-layout.ts works out which, and the delimiter, for files). A UTF-8 BOM is skipped. Cells
-// stay text here; the record path coerces them per contract. Wrong column counts, broken quoting and bad UTF-8 are
-// quarantined with their line number and parsing goes on.
+// stay text here; the record path coerces them per contract. csv-records.ts first cuts the input into records
+// (line ends `\n` and `\r\n`, mixed as they come), so that a broken record — wrong column count, broken quoting,
+// bad UTF-8, more than maxRecordBytes (`too_large`) — is one quarantined item with its line number, and parsing
+// goes on at the next record. csv-parse reads the cells: runs of well-formed records in one call, a malformed
+// record alone (for its error message).
 import { isUtf8 } from 'node:buffer';
 import { CsvError, parse, type Options as CsvParseOptions } from 'csv-parse/sync';
 import { LakehouseError } from '../errors.ts';
