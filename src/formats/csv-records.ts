@@ -104,7 +104,19 @@ export class CsvRecordSplitter {
     const length = data.length;
     let p = this.position;
     let state = this.state;
+    // Where the next quote and line feed are, at or after p (-1: to look for; length: none in what was read).
+    let nextQuote = -1;
+    let nextLineFeed = -1;
     while (p < length) {
+      if (state === FIELD_START || state === UNQUOTED) {
+        // The common case, at native speed: no quote before the line end, so the record ends there.
+        if (nextQuote < p) nextQuote = indexOrLength(data, QUOTE, p);
+        if (nextLineFeed < p) nextLineFeed = indexOrLength(data, LF, p);
+        if (nextLineFeed < nextQuote && nextLineFeed - this.recordStart <= this.maxRecordBytes) {
+          p = nextLineFeed > p && data[nextLineFeed - 1] === CR ? nextLineFeed - 1 : nextLineFeed;
+          state = UNQUOTED;
+        }
+      }
       const c = data[p] as number;
       // A decision that needs bytes not read yet waits for them (unless the input has ended).
       if (!final && (c === QUOTE || c === CR || c === first) && p + Math.max(2, delimiter.length) > length) break;
@@ -180,4 +192,9 @@ export class CsvRecordSplitter {
     const bytes = Buffer.from(this.buffer.subarray(this.recordStart, end));
     return fault ? { bytes, line: this.recordLine, fault } : { bytes, line: this.recordLine };
   }
+}
+
+function indexOrLength(data: Buffer, byte: number, from: number): number {
+  const at = data.indexOf(byte, from);
+  return at === -1 ? data.length : at;
 }

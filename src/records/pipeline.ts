@@ -14,6 +14,7 @@ import {
   type RecordObject,
 } from './transform.ts';
 import { compileValidator, type Violation } from './validate.ts';
+import { setField } from '../formats/csv-messages.ts';
 import { exactNumberTexts, keepExactNumberTexts } from '../formats/json-value.ts';
 import { coerceText, normalise, useExactDecimals, type Normalised } from './values.ts';
 
@@ -162,16 +163,15 @@ export class RecordProcessor {
 
   /** CSV cells (text) turned into the JSON values the contract expects; unparseable text is kept for validation. */
   coerceText(record: RecordObject): RecordObject {
-    // No prototype: a column named `__proto__` stays a key (and is reported as unknown), not a prototype change.
-    const out = Object.create(null) as RecordObject;
+    const out: RecordObject = {};
     for (const [name, value] of Object.entries(record)) {
       const field = this.fieldsByName.get(name);
       if (field && typeof value === 'string') {
         const coerced = coerceText(field, value);
-        if (coerced !== null || field.nullable) out[name] = coerced; // empty optional cell → absent
+        if (coerced !== null || field.nullable) setField(out, name, coerced); // empty optional cell → absent
         if (typeof coerced === 'object' && coerced !== null) keepExactNumberTexts(coerced, out, name);
       } else {
-        out[name] = value;
+        setField(out, name, value); // any name, `__proto__` too: an unknown column is reported
       }
     }
     return out;
