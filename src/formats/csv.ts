@@ -1,105 +1,135 @@
 // CSV via csv-parse (quoting, embedded newlines, custom delimiters), with a header row or with `columns` given for
 // a file without one (csv-layout.ts works out which, and the delimiter, for files). A UTF-8 BOM is skipped. Cells
-// stay text here; the record path coerces them per contract. Wrong column counts, broken quoting and bad UTF-8 are
-// quarantined with their line number and parsing goes on.
-import { parse, type CsvError, type Info } from 'csv-parse';
-import { Readable } from 'node:stream';
+// stay text here; the record path coerces them per contract. csv-records.ts first cuts the input into records
+// (line ends `\n` and `\r\n`, mixed as they come), so that a broken record — wrong column count, broken quoting,
+// bad UTF-8, more than maxRecordBytes (`too_large`) — is one quarantined item with its line number, and parsing
+// goes on at the next record. csv-parse reads the cells: runs of well-formed records in one call, a malformed
+// record alone (for its error message).
+import { isUtf8 } from 'node:buffer';
+import { CsvError, parse, type Options as CsvParseOptions } from 'csv-parse/sync';
 import { LakehouseError } from '../errors.ts';
-import { columnCountMessage } from './csv-messages.ts';
+import { csvRecordItem } from './csv-messages.ts';
+import { CsvRecordSplitter, type CsvRecordBytes } from './csv-records.ts';
 import type { ParseOptions, ParsedItem } from './types.ts';
 
-const REPLACEMENT = '\ufffd';
+const BATCH_ITEMS = 4096;
 
 export async function* parseCsv(input: AsyncIterable<Uint8Array>, options: ParseOptions): AsyncIterable<ParsedItem[]> {
   const delimiter = options.delimiter ?? ',';
-  let sawInvalidUtf8 = false;
-  // Decode ourselves (streaming, so multi-byte characters may straddle chunks) to learn whether the input held
-  // invalid UTF-8: csv-parse would replace it silently.
-  async function* decoded(): AsyncIterable<string> {
-    const decoder = new TextDecoder('utf-8', { fatal: false });
-    const strict = new TextDecoder('utf-8', { fatal: true });
-    for await (const chunk of input) {
-      if (!sawInvalidUtf8) {
-        try {
-          strict.decode(chunk, { stream: true });
-        } catch {
-          sawInvalidUtf8 = true;
-        }
-      }
-      yield decoder.decode(chunk, { stream: true });
-    }
-    const tail = decoder.decode();
-    if (tail) yield tail;
+  const maxRecordBytes = options.maxRecordBytes ?? 16 * 1024 * 1024;
+  const splitter = new CsvRecordSplitter(delimiter, maxRecordBytes);
+  const reader = new CsvRecordReader(delimiter, maxRecordBytes, options.columns);
+  for await (const chunk of input) {
+    const items = reader.read(splitter.push(chunk));
+    if (items.length) yield items;
   }
+  const items = reader.read(splitter.end());
+  if (items.length) yield items;
+}
 
-  let skipped: ParsedItem[] = [];
-  const parser = Readable.from(decoded()).pipe(
-    parse({
+/** Records (as csv-records.ts cuts them) → parsed items: cells by csv-parse, named by the header. */
+class CsvRecordReader {
+  private readonly parseOptions: CsvParseOptions;
+  private readonly maxRecordBytes: number;
+  private header: readonly string[] | undefined;
+
+  constructor(delimiter: string, maxRecordBytes: number, columns: readonly string[] | undefined) {
+    this.parseOptions = {
       delimiter,
-      // Both line endings everywhere: csv-parse otherwise keeps to the first one it sees, and in a file of mixed
-      // endings a CRLF after a closing quote is an error after which it reads the rest as one unclosed quote.
+      // Records arrive one per line of the text handed over (a quoted field may hold line ends of either kind).
       record_delimiter: ['\r\n', '\n'],
-      bom: true,
-      columns: false,
       relax_column_count: true,
-      skip_empty_lines: true,
-      skip_records_with_error: true,
-      info: true,
-      raw: true,
-      on_skip: (error: CsvError | undefined, raw: string | undefined) => {
-        skipped.push({
-          kind: 'unparseable',
-          rule: 'csv',
-          message: error ? `${error.code}: ${error.message}` : 'unreadable CSV record',
-          raw: raw ?? '',
-          line: Number(error?.lines ?? 0),
-        });
-        return undefined;
-      },
-    }),
-  );
+    };
+    this.maxRecordBytes = maxRecordBytes;
+    this.header = columns;
+  }
 
-  let header: readonly string[] | undefined = options.columns;
-  let batch: ParsedItem[] = [];
-  for await (const entry of parser as AsyncIterable<{ record: string[]; info: Info; raw: string }>) {
-    const { record, info, raw } = entry;
-    const line = info.lines - countNewlines(raw.replace(/\r?\n$/, ''));
-    if (!header) {
-      header = headerNames(record);
-      continue;
-    }
-    const text = raw.replace(/\r?\n$/, '');
-    if (skipped.length) {
-      // csv-parse reports a broken record when it parses it, which may be well ahead of the record being read
-      // here (it buffers): release each one at its own position, so the order does not depend on buffering.
-      const due = skipped.filter((item) => item.line < line);
-      if (due.length) {
-        batch.push(...due);
-        skipped = skipped.filter((item) => item.line >= line);
+  read(records: readonly CsvRecordBytes[]): ParsedItem[] {
+    const items: ParsedItem[] = [];
+    // Well-formed records are read together (one csv-parse call per run of them); the others one by one.
+    let run: { text: string; line: number }[] = [];
+    const flush = (): void => {
+      if (run.length) this.readWellFormed(run, items);
+      run = [];
+    };
+    for (const record of records) {
+      if (record.fault === 'too_large') {
+        flush();
+        items.push(tooLarge(record, this.maxRecordBytes));
+      } else if (!isUtf8(record.bytes)) {
+        flush();
+        const raw = record.bytes.toString('utf8');
+        items.push({
+          kind: 'unparseable',
+          rule: 'encoding',
+          message: 'record is not valid UTF-8',
+          raw,
+          line: record.line,
+        });
+      } else if (record.fault === 'quoting') {
+        flush();
+        this.readAlone(record.bytes.toString('utf8'), record.line, items);
+      } else {
+        run.push({ text: record.bytes.toString('utf8'), line: record.line });
+        if (run.length >= BATCH_ITEMS) flush();
       }
     }
-    if (sawInvalidUtf8 && text.includes(REPLACEMENT)) {
-      batch.push({ kind: 'unparseable', rule: 'encoding', message: 'record is not valid UTF-8', raw: text, line });
-    } else if (record.length !== header.length) {
-      batch.push({
-        kind: 'unparseable',
-        rule: 'csv',
-        message: columnCountMessage(header.length, record.length),
-        raw: text,
-        line,
-      });
-    } else {
-      const value: Record<string, string> = {};
-      for (let i = 0; i < header.length; i++) value[header[i] as string] = record[i] as string;
-      batch.push({ kind: 'record', value, raw: text, line });
-    }
-    if (batch.length >= 4096) {
-      yield batch;
-      batch = [];
-    }
+    flush();
+    return items;
   }
-  batch.push(...skipped);
-  if (batch.length) yield batch;
+
+  private readWellFormed(run: readonly { text: string; line: number }[], items: ParsedItem[]): void {
+    let rows: string[][] | undefined;
+    try {
+      rows = parse(run.map((r) => r.text).join('\n'), this.parseOptions);
+    } catch {
+      rows = undefined;
+    }
+    if (rows?.length !== run.length) {
+      // Not the one row per record expected: read each alone, so that one cannot affect another.
+      for (const { text, line } of run) this.readAlone(text, line, items);
+      return;
+    }
+    for (let i = 0; i < run.length; i++)
+      this.push(rows[i] as string[], run[i] as { text: string; line: number }, items);
+  }
+
+  /** A record csv-parse must judge alone: its error, or its row when it reads as one after all. */
+  private readAlone(text: string, line: number, items: ParsedItem[]): void {
+    let rows: string[][];
+    try {
+      rows = parse(text, this.parseOptions);
+    } catch (error) {
+      const message =
+        error instanceof CsvError
+          ? // csv-parse counts lines from the record's start: give the file's own line numbers.
+            `${error.code}: ${error.message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + line - 1}`)}`
+          : 'unreadable CSV record';
+      items.push({ kind: 'unparseable', rule: 'csv', message, raw: text, line });
+      return;
+    }
+    if (rows.length === 1) this.push(rows[0] as string[], { text, line }, items);
+    else items.push({ kind: 'unparseable', rule: 'csv', message: 'unreadable CSV record', raw: text, line });
+  }
+
+  private push(cells: string[], record: { text: string; line: number }, items: ParsedItem[]): void {
+    const { text, line } = record;
+    if (!this.header) {
+      this.header = headerNames(cells);
+      return;
+    }
+    items.push(csvRecordItem(this.header, cells, text, line));
+  }
+}
+
+function tooLarge(record: CsvRecordBytes, max: number): ParsedItem {
+  return {
+    kind: 'unparseable',
+    rule: 'too_large',
+    message: `record is larger than ${max} bytes`,
+    raw: record.bytes.toString('utf8'),
+    line: record.line,
+  };
 }
 
 /** A header row's column names (trimmed); a name given twice is an error, as no record could be read by it. */
@@ -108,10 +138,4 @@ export function headerNames(record: readonly string[]): string[] {
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate !== undefined) throw new LakehouseError('PARSE', `CSV header names column "${duplicate}" twice`);
   return names;
-}
-
-function countNewlines(text: string): number {
-  let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }

@@ -14,6 +14,7 @@ import {
   type RecordObject,
 } from './transform.ts';
 import { compileValidator, type Violation } from './validate.ts';
+import { setField } from '../formats/csv-messages.ts';
 import { escapePointer, exactNumberTexts, keepExactNumberTexts } from '../formats/json-value.ts';
 import { CellProblem, coerceText, normalise, useExactDecimals, type Normalised } from './values.ts';
 
@@ -184,13 +185,13 @@ export class RecordProcessor {
             expected: coerced.message,
             actual: value,
           });
-          out[name] = value;
+          setField<unknown>(out, name, value);
           continue;
         }
-        if (coerced !== null || field.nullable) out[name] = coerced; // empty optional cell → absent
+        if (coerced !== null || field.nullable) setField(out, name, coerced); // empty optional cell → absent
         if (typeof coerced === 'object' && coerced !== null) keepExactNumberTexts(coerced, out, name);
       } else {
-        out[name] = value;
+        setField(out, name, value); // any name, `__proto__` too: an unknown column is reported
       }
     }
     return { record: out, violations };

@@ -46,6 +46,8 @@ interface LineFormat {
 export interface CsvFormat {
   readonly header: readonly string[];
   readonly delimiter: number;
+  /** Records longer are quarantined as too_large (by the general parser: see csvFormat). */
+  readonly maxRecordBytes: number;
 }
 
 const NEWLINE = 0x0a;
@@ -179,7 +181,9 @@ export class FastChunkProcessor {
     return {
       textValues: true,
       blank: (_bytes, start, end) => start === end, // csv-parse skips empty lines only
-      scan: (bytes, start, end) => scanner.scan(bytes, start, end),
+      // A line over the size limit: csv-parse's side judges it (where it ends depends on quotes in bytes the
+      // splitter dropped), so that both engines quarantine the same record as too_large.
+      scan: (bytes, start, end) => (end - start > csv.maxRecordBytes ? ANOMALY : scanner.scan(bytes, start, end)),
       item: (data, start, nl, line) => csvLineItem(scanner, csv.header, data, start, nl, line),
     };
   }

@@ -283,7 +283,11 @@ export async function* runFastCsv(
   },
 ): AsyncIterable<ChunkOutcome> {
   const processor = new FastChunkProcessor(contract, plan, options.batchSize);
-  const csv = { header: options.header, delimiter: options.delimiter.charCodeAt(0) };
+  const csv = {
+    header: options.header,
+    delimiter: options.delimiter.charCodeAt(0),
+    maxRecordBytes: options.maxRecordBytes,
+  };
   const chunks = splitLines(path, {
     ...options,
     reuse: true,
@@ -333,6 +337,7 @@ async function* generalCsvFrom(
   const { parseCsv } = await import('../../formats/csv.ts'); // csv-parse: only when needed
   const items = parseCsv(bytes(), {
     delimiter: options.delimiter,
+    maxRecordBytes: options.maxRecordBytes,
     ...(options.headerRow ? {} : { columns: options.header }),
   });
   const processor = new RecordProcessor(contract);

@@ -4,7 +4,7 @@
 // syntax only csv-parse may judge — a quote inside an unquoted cell, text after a closing quote, an unclosed
 // quote (a record spanning lines), a carriage return, non-ASCII bytes — is an ANOMALY: the engine then hands the
 // rest of the file to csv-parse, from the first record of the chunk on.
-import { columnCountMessage } from '../../formats/csv-messages.ts';
+import { csvRecordItem } from '../../formats/csv-messages.ts';
 import type { ParsedItem } from '../../formats/types.ts';
 import type { LeafBuilder } from './builders.ts';
 import { FOLD_LOWER, FOLD_UPPER, type Fold } from './builders.ts';
@@ -245,15 +245,5 @@ export function csvLineItem(
     if (p >= end) break;
     p++;
   }
-  if (cells.length !== header.length)
-    return {
-      kind: 'unparseable',
-      rule: 'csv',
-      message: columnCountMessage(header.length, cells.length),
-      raw,
-      line,
-    };
-  const value: Record<string, string> = {};
-  for (let i = 0; i < header.length; i++) value[header[i] as string] = cells[i] as string;
-  return { kind: 'record', value, raw, line };
+  return csvRecordItem(header, cells, raw, line);
 }
