@@ -175,6 +175,9 @@ export class Ingestion extends Construct {
       'GET /v1/jobs/{jobId}',
       'GET /health',
       'GET /openapi.json',
+      // Everything else reaches the Lambda too, so an unknown path or a wrong method gets the API's own 404/405
+      // problem details (RFC 9457) rather than API Gateway's bare answer.
+      '$default',
     ])
       new Apigatewayv2Route(this, `route-${route.replace(/[^a-z]+/gi, '-').toLowerCase()}`, {
         apiId: this.api.id,
