@@ -16,10 +16,14 @@ export class IcebergTables implements TableWriter {
     this.catalog = catalog;
   }
 
-  async committed(namespace: string, name: string, contract: Contract, checkpoint: Checkpoint): Promise<boolean> {
+  async committedOffset(
+    namespace: string,
+    name: string,
+    contract: Contract,
+    source: string,
+  ): Promise<bigint | undefined> {
     const table = await (await this.table(namespace, name, contract)).refresh();
-    const done = committedCheckpoint(table.metadata, checkpoint.source);
-    return done !== undefined && done >= BigInt(checkpoint.offset);
+    return committedCheckpoint(table.metadata, source);
   }
 
   async append(

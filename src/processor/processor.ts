@@ -3,7 +3,8 @@
 // received record to raw.<dataset>, the valid ones to processed.<dataset>, quarantines the rest, and moves the
 // API jobs on, in that order (quarantine first). Each step is idempotent per stream checkpoint — the quarantine
 // object is named after the batch, each append carries the checkpoint, each job part is applied once — so a
-// redelivered batch finishes what a failed or killed delivery left and repeats nothing (exactly once).
+// redelivered batch finishes what a failed or killed delivery left and repeats nothing (exactly once). A retry
+// that holds records a table committed before, and new ones after them, gives that table only the new ones.
 import { readEnvelope, type Envelope } from '../api/envelope.ts';
 import type { Contract, Field } from '../contracts/model.ts';
 import { LakehouseError } from '../errors.ts';
@@ -22,7 +23,7 @@ import type { Normalised } from '../records/values.ts';
 import type { BatchResponse, ConsumedRecord } from '../stream/types.ts';
 import { BytesColumn, constantBytesColumn, int64Column } from './columns.ts';
 import { rawContract } from './raw.ts';
-import type { QuarantineBatch, QuarantineSink, TableWriter } from './types.ts';
+import type { Checkpoint, QuarantineBatch, QuarantineSink, TableWriter } from './types.ts';
 
 export interface StreamProcessorOptions {
   readonly contracts: readonly Contract[];
@@ -64,6 +65,21 @@ interface RecordLines {
   /** The envelope (index into `delivered`) of line i, and the line index each envelope starts at. */
   readonly envelopeOf: Int32Array;
   readonly firstLineOf: Int32Array;
+}
+
+/** A batch's processed rows: accepted (with where they came from) and quarantined. */
+interface Validated {
+  readonly batch: ColumnarBatch | RecordBatch;
+  readonly accepted: number;
+  readonly quarantined: readonly QuarantineEntry[];
+  readonly acceptedIndices: ArrayLike<number>;
+}
+
+/** Records of a batch with their lines and, for a dataset with a contract, their processed rows. */
+interface BatchPart {
+  readonly delivered: readonly Delivered[];
+  readonly lines: RecordLines;
+  readonly validated: Validated | undefined;
 }
 
 const log = createLogger('processor');
@@ -133,69 +149,97 @@ export class StreamProcessor {
 
   private async processDataset(dataset: string, delivered: readonly Delivered[]): Promise<void> {
     const processor = this.processors.get(dataset);
-    const first = (delivered[0] as Delivered).record;
-    const checkpoint = {
-      source: `stream:${this.options.streamName}:${first.shardId}`,
-      offset: delivered[delivered.length - 1]?.record.sequenceNumber ?? '0',
-    };
-    const ingestedAt = nowMicros();
-    const lines = recordLines(delivered);
-
-    // The processed rows are worked out first: nothing is written, anywhere, unless every record received is
-    // either accepted or quarantined.
-    const validated = processor && this.validated(processor, lines, delivered, ingestedAt);
-    if (validated && validated.accepted + validated.quarantined.length !== lines.count)
-      throw new LakehouseError(
-        'INTERNAL',
-        `${dataset}: ${lines.count} records received, ${validated.accepted} accepted + ${validated.quarantined.length} quarantined`,
-      );
+    const source = `stream:${this.options.streamName}:${(delivered[0] as Delivered).record.shardId}`;
     const raw = rawContract(dataset);
+    const ingestedAt = nowMicros();
 
-    // Exactly once end to end, in this order: quarantine, raw, processed, jobs. Each step is idempotent per
-    // checkpoint, so a batch failed or killed anywhere is finished by its redelivery. The quarantine goes first:
-    // once a table has committed the checkpoint, a retry is a no-op there and could not write it any more. It is
-    // one object named after the batch (a retry replaces it), and it is skipped when the batch's last table has
-    // committed the checkpoint: its quarantine was written then, and a redelivery split into a smaller batch must
-    // not replace it with part of itself.
+    // Exactly once per table: Lambda retries a batch from its first failed record, so a redelivery can hold records
+    // this dataset committed on an earlier try (another dataset's record failed before them) followed by new ones.
+    // Each table is given only the records above the offset it committed for this shard — commits per table and
+    // shard go in sequence order, so the records at or below it are in — and a batch it holds whole is given whole:
+    // the append is then a no-op that reports the snapshot holding the rows.
     const [lastNamespace, lastContract] = processor
       ? [this.ns('processed'), processor.contract]
       : [this.ns('raw'), raw];
-    if (!(await this.options.tables.committed(lastNamespace, dataset, lastContract, checkpoint))) {
+    const rawDone = await this.options.tables.committedOffset(this.ns('raw'), dataset, raw, source);
+    const lastDone = processor
+      ? await this.options.tables.committedOffset(lastNamespace, dataset, lastContract, source)
+      : rawDone;
+    const { committed, pending } = splitAt(delivered, lastDone);
+
+    // The processed rows are worked out first: nothing is written, anywhere, unless every record received is
+    // either accepted or quarantined. The records committed before and the pending ones are worked out apart, as
+    // the earlier try did: the pending ones are written, and each part's job counts are those of its rows. (In
+    // that order: the fast path reuses its column builders, so the rows to write come from the last call.)
+    const whole = pending.length === 0 || committed.length === 0;
+    const jobParts = whole ? [] : [this.part(committed, processor, ingestedAt)];
+    const toCommit = this.part(whole ? delivered : pending, processor, ingestedAt);
+    jobParts.push(toCommit);
+
+    // In this order: quarantine, raw, processed, jobs. Each step is idempotent per checkpoint, so a batch failed or
+    // killed anywhere is finished by its redelivery. The quarantine goes first and holds the records the last table
+    // has not committed (once it has, their quarantine was written): one object named after the first of them, so
+    // a retry replaces it, and a redelivery split into a smaller batch or extended past it lands on objects of its
+    // own and never replaces an object with part of itself.
+    if (pending.length > 0) {
       // A dataset without a contract is kept in raw only, and its records are quarantined with the reason.
-      const entries = validated ? validated.quarantined : uncontracted(dataset, lines);
+      const entries = toCommit.validated ? toCommit.validated.quarantined : uncontracted(dataset, toCommit.lines);
       await this.options.quarantine.write(
         dataset,
-        envelopePositions(entries, delivered, lines),
-        quarantineBatch(first),
+        envelopePositions(entries, toCommit.delivered, toCommit.lines),
+        quarantineBatch((pending[0] as Delivered).record),
       );
     }
 
     // Raw layer: everything, as received.
-    const rawBatch = this.rawBatch(raw, delivered, lines, ingestedAt);
-    const rawResult = await this.options.tables.append(this.ns('raw'), dataset, raw, rawBatch, checkpoint);
-    if (!processor || !validated) return;
+    const rawPending = splitAt(delivered, rawDone).pending;
+    const rawPart =
+      rawPending.length === toCommit.delivered.length || rawPending.length === 0
+        ? toCommit
+        : this.part(rawPending, undefined, ingestedAt);
+    const rawResult = await this.options.tables.append(
+      this.ns('raw'),
+      dataset,
+      raw,
+      this.rawBatch(raw, rawPart.delivered, rawPart.lines, ingestedAt),
+      checkpointOf(source, rawPart.delivered),
+    );
+    const rows = toCommit.validated;
+    if (!processor || !rows) return;
 
     // Processed layer: validated, transformed, with lineage columns (`_source` names the API job per row).
-    const { batch, quarantined, acceptedIndices, accepted } = validated;
+    const checkpoint = checkpointOf(source, toCommit.delivered);
     const result = await this.options.tables.append(
       this.ns('processed'),
       dataset,
       processor.contract,
-      batch,
+      rows.batch,
       checkpoint,
     );
     const outcome: DatasetOutcome = {
       dataset,
-      received: lines.count,
-      accepted,
-      quarantined: quarantined.length,
+      received: toCommit.lines.count,
+      accepted: rows.accepted,
+      quarantined: rows.quarantined.length,
       snapshotId: result.snapshotId,
       duplicate: result.duplicate,
     };
     this.outcomes.push(outcome);
-    log.info({ ...outcome, rawSnapshotId: rawResult.snapshotId, checkpoint }, 'committed');
-    // A duplicate too: its first delivery may have been killed before its job updates (they apply once per part).
-    await this.updateJobs(delivered, lines, acceptedIndices, result.snapshotId);
+    log.info(
+      { ...outcome, skipped: delivered.length - pending.length, rawSnapshotId: rawResult.snapshotId, checkpoint },
+      'committed',
+    );
+    // Every job part of the batch, committed now or before: its first delivery may have been killed before its job
+    // updates, and the store applies each (job, part) once.
+    await this.updateJobs(jobParts, result.snapshotId);
+  }
+
+  /** Records of a batch as a part of their own: their lines and, given the dataset's processor, their rows. */
+  private part(delivered: readonly Delivered[], processor: RecordProcessor | undefined, ingestedAt: bigint): BatchPart {
+    const lines = recordLines(delivered);
+    const validated = processor && this.validated(processor, lines, delivered, ingestedAt);
+    if (validated) expectAllCounted(processor.contract.name, lines, validated);
+    return { delivered, lines, validated };
   }
 
   /** The raw layer's columns: each record line as it came, its job, stream position and arrival time. */
@@ -242,12 +286,7 @@ export class StreamProcessor {
     lines: RecordLines,
     delivered: readonly Delivered[],
     ingestedAt: bigint,
-  ): {
-    batch: ColumnarBatch | RecordBatch;
-    accepted: number;
-    quarantined: readonly QuarantineEntry[];
-    acceptedIndices: ArrayLike<number>;
-  } {
+  ): Validated {
     const source = `stream:${processor.contract.name}`;
     const fast = this.fastProcessor(processor.contract);
     const jobSource = delivered.map(({ envelope }) => `api:${envelope.header.jobId}`);
@@ -302,25 +341,23 @@ export class StreamProcessor {
     return fast;
   }
 
-  private async updateJobs(
-    delivered: readonly Delivered[],
-    lines: RecordLines,
-    acceptedIndices: ArrayLike<number>,
-    snapshotId: string | undefined,
-  ): Promise<void> {
-    const acceptedPerEnvelope = new Int32Array(delivered.length);
-    for (let r = 0; r < acceptedIndices.length; r++)
-      (acceptedPerEnvelope[lines.envelopeOf[acceptedIndices[r] as number] as number] as number)++;
-    // One part per envelope; the store applies each (job, part) once, however often the batch is delivered.
+  private async updateJobs(parts: readonly BatchPart[], snapshotId: string | undefined): Promise<void> {
+    // One job part per envelope; the store applies each (job, part) once, however often the batch is delivered.
     const perJob = new Map<string, { total: number; applied: JobPart[] }>();
-    delivered.forEach(({ envelope }, k) => {
-      const { jobId, part, parts } = envelope.header;
-      const entry = perJob.get(jobId) ?? { total: parts, applied: [] };
-      const received = (lines.firstLineOf[k + 1] as number) - (lines.firstLineOf[k] as number);
-      const accepted = acceptedPerEnvelope[k] as number;
-      entry.applied.push({ part, received, accepted, quarantined: received - accepted });
-      perJob.set(jobId, entry);
-    });
+    for (const { delivered, lines, validated } of parts) {
+      const acceptedPerEnvelope = new Int32Array(delivered.length);
+      const acceptedIndices = validated?.acceptedIndices ?? [];
+      for (let r = 0; r < acceptedIndices.length; r++)
+        (acceptedPerEnvelope[lines.envelopeOf[acceptedIndices[r] as number] as number] as number)++;
+      delivered.forEach(({ envelope }, k) => {
+        const { jobId, part, parts: total } = envelope.header;
+        const entry = perJob.get(jobId) ?? { total, applied: [] };
+        const received = (lines.firstLineOf[k + 1] as number) - (lines.firstLineOf[k] as number);
+        const accepted = acceptedPerEnvelope[k] as number;
+        entry.applied.push({ part, received, accepted, quarantined: received - accepted });
+        perJob.set(jobId, entry);
+      });
+    }
     for (const [jobId, { total, applied }] of perJob) {
       failpoint('before-job-update');
       await this.options.metadata.applyJobParts(jobId, {
@@ -334,6 +371,32 @@ export class StreamProcessor {
   private ns(layer: 'raw' | 'processed'): string {
     return layer === 'raw' ? (this.options.rawNamespace ?? 'raw') : (this.options.processedNamespace ?? 'processed');
   }
+}
+
+/** Fails the batch unless every record received is either accepted or quarantined. */
+function expectAllCounted(dataset: string, lines: RecordLines, validated: Validated): void {
+  if (validated.accepted + validated.quarantined.length !== lines.count)
+    throw new LakehouseError(
+      'INTERNAL',
+      `${dataset}: ${lines.count} records received, ${validated.accepted} accepted + ${validated.quarantined.length} quarantined`,
+    );
+}
+
+/** A table's committed records (at or below its committed offset for the shard) and pending ones (above it). */
+function splitAt(
+  delivered: readonly Delivered[],
+  offset: bigint | undefined,
+): { committed: Delivered[]; pending: Delivered[] } {
+  const committed: Delivered[] = [];
+  const pending: Delivered[] = [];
+  for (const d of delivered)
+    (offset !== undefined && BigInt(d.record.sequenceNumber) <= offset ? committed : pending).push(d);
+  return { committed, pending };
+}
+
+/** The checkpoint of a commit of these records: the shard's source and the last sequence number. */
+function checkpointOf(source: string, delivered: readonly Delivered[]): Checkpoint {
+  return { source, offset: (delivered[delivered.length - 1] as Delivered).record.sequenceNumber };
 }
 
 /** The quarantine object of the records of a batch that start at `first`. */

@@ -20,8 +20,11 @@ export interface AppendResult {
 }
 
 export interface TableWriter {
-  /** Whether `<namespace>.<table>` has committed this checkpoint (read from the catalog now, not from a cache). */
-  committed(namespace: string, table: string, contract: Contract, checkpoint: Checkpoint): Promise<boolean>;
+  /**
+   * The offset `<namespace>.<table>` has committed for a checkpoint source, if any (read from the catalog now, not
+   * from a cache). Commits per table and source happen in offset order, so every record at or below it is in.
+   */
+  committedOffset(namespace: string, table: string, contract: Contract, source: string): Promise<bigint | undefined>;
   /**
    * Appends a batch to `<namespace>.<table>`, creating the table from the contract when missing. Exactly once per
    * checkpoint: a checkpoint at or below the table's committed one for that source is a no-op.
