@@ -10,7 +10,7 @@ import { CsvError, parse, type Options as CsvParseOptions } from 'csv-parse/sync
 import { LakehouseError } from '../errors.ts';
 import { csvRecordItem } from './csv-messages.ts';
 import { CsvRecordSplitter, type CsvRecordBytes } from './csv-records.ts';
-import type { ParseOptions, ParsedItem } from './types.ts';
+import { tooLargeItem, type ParseOptions, type ParsedItem } from './types.ts';
 
 const BATCH_ITEMS = 4096;
 
@@ -55,7 +55,7 @@ class CsvRecordReader {
     for (const record of records) {
       if (record.fault === 'too_large') {
         flush();
-        items.push(tooLarge(record, this.maxRecordBytes));
+        items.push(tooLargeItem(record.bytes, this.maxRecordBytes, record.line));
       } else if (!isUtf8(record.bytes)) {
         flush();
         const raw = record.bytes.toString('utf8');
@@ -120,16 +120,6 @@ class CsvRecordReader {
     }
     items.push(csvRecordItem(this.header, cells, text, line));
   }
-}
-
-function tooLarge(record: CsvRecordBytes, max: number): ParsedItem {
-  return {
-    kind: 'unparseable',
-    rule: 'too_large',
-    message: `record is larger than ${max} bytes`,
-    raw: record.bytes.toString('utf8'),
-    line: record.line,
-  };
 }
 
 /** A header row's column names (trimmed); a name given twice is an error, as no record could be read by it. */

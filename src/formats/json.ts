@@ -7,7 +7,7 @@
 // cannot be known. An array the input ends inside (its `]` missing) is reported as one more unparseable item.
 import { isUtf8 } from 'node:buffer';
 import { decodeJsonText } from './json-value.ts';
-import type { ParseOptions, ParsedItem } from './types.ts';
+import { tooLargeItem, type ParseOptions, type ParsedItem } from './types.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -158,14 +158,7 @@ function valueItem(
 ): ParsedItem {
   const bytes = Buffer.concat(parts);
   if (size > maxRecordBytes) {
-    return {
-      kind: 'unparseable',
-      rule: 'too_large',
-      message: `record is larger than ${maxRecordBytes} bytes`,
-      raw: bytes.toString('utf8', 0, RAW_PREVIEW_BYTES),
-      line,
-      offset,
-    };
+    return tooLargeItem(bytes, maxRecordBytes, line, offset);
   }
   let end = bytes.length;
   while (end > 0 && isSpace(bytes[end - 1] as number)) end--;

@@ -3,7 +3,7 @@
 // number and byte offset, and parsing goes on. A UTF-8 byte-order mark before the first line is skipped.
 import { isUtf8 } from 'node:buffer';
 import { decodeJsonText } from './json-value.ts';
-import type { ParseOptions, ParsedItem } from './types.ts';
+import { tooLargeItem, type ParseOptions, type ParsedItem } from './types.ts';
 
 const NEWLINE = 0x0a;
 
@@ -36,7 +36,7 @@ export async function* parseNdjson(
     offset += start;
     carry = data.subarray(start);
     if (carry.length > maxRecordBytes && !carryOversized) {
-      items.push(tooLarge(carry, line, offset, maxRecordBytes));
+      items.push(tooLargeItem(carry, maxRecordBytes, line, offset));
       carryOversized = true;
     }
     if (carryOversized) {
@@ -74,7 +74,7 @@ export function parseLine(
     start += 3; // a byte-order mark opens the input: not part of the first record
     offset = 3;
   }
-  if (end - start > maxRecordBytes) return tooLarge(data.subarray(start, end), line, offset, maxRecordBytes);
+  if (end - start > maxRecordBytes) return tooLargeItem(data.subarray(start, end), maxRecordBytes, line, offset);
   if (!knownUtf8 && !isUtf8(data.subarray(start, end))) {
     return {
       kind: 'unparseable',
@@ -91,15 +91,4 @@ export function parseLine(
   if (decoded.ok) return { kind: 'record', value: decoded.value, raw: text, line, offset };
   const { rule, message, path } = decoded;
   return { kind: 'unparseable', rule, message, raw: text, line, offset, ...(path === undefined ? {} : { path }) };
-}
-
-function tooLarge(bytes: Buffer, line: number, offset: number, max: number): ParsedItem {
-  return {
-    kind: 'unparseable',
-    rule: 'too_large',
-    message: `record is larger than ${max} bytes`,
-    raw: bytes.toString('utf8', 0, Math.min(bytes.length, 1024)),
-    line,
-    offset,
-  };
 }

@@ -44,3 +44,22 @@ export interface ParseOptions {
 }
 
 export type Parser = (input: AsyncIterable<Uint8Array>, options: ParseOptions) => AsyncIterable<ParsedItem[]>;
+
+/** How much of an oversized record an unparseable item keeps (enough to find it in the source). */
+const TOO_LARGE_PREVIEW_BYTES = 1024;
+
+/** The one `too_large` item of every format: the record's first bytes, its line and (where known) byte offset. */
+export function tooLargeItem(bytes: Uint8Array, maxRecordBytes: number, line: number, offset?: number): Unparseable {
+  return {
+    kind: 'unparseable',
+    rule: 'too_large',
+    message: `record is larger than ${maxRecordBytes} bytes`,
+    raw: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
+      'utf8',
+      0,
+      Math.min(bytes.byteLength, TOO_LARGE_PREVIEW_BYTES),
+    ),
+    line,
+    ...(offset !== undefined ? { offset } : {}),
+  };
+}
